@@ -1,0 +1,2 @@
+#include "cli.h"
+int cmd_scan(int argc, char **argv) { return 2; }

@@ -1,0 +1,2 @@
+/* config.c - stub */
+#include "emguard.h"

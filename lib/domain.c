@@ -1,0 +1,2 @@
+/* domain.c - stub, being written. */
+#include "domain.h"

@@ -1,0 +1,2 @@
+/* envelope.c - stub, being written. */
+#include "envelope.h"

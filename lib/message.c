@@ -1,0 +1,2 @@
+/* message.c - stub, being written. */
+#include "message.h"

@@ -1,0 +1,2 @@
+/* netaddr.c - stub, being written. */
+#include "netaddr.h"

@@ -1,0 +1,2 @@
+/* policy.c - stub */
+#include "emguard.h"

@@ -1,0 +1,2 @@
+/* report.c - stub */
+#include "emguard.h"

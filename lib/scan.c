@@ -1,0 +1,2 @@
+/* scan.c - stub */
+#include "emguard.h"

@@ -1,0 +1,2 @@
+/* text.c - stub, being written. */
+#include "text.h"

@@ -1,0 +1,40 @@
+/*
+ * testutil.h - shared helpers for the table-driven unit tests: build a
+ * configuration from text, scan a message given as text, run a suite.
+ */
+#ifndef EMG_TESTUTIL_H
+#define EMG_TESTUTIL_H
+
+#include <check.h>
+
+#include "emguard.h"
+
+/* A configuration from TEXT ("Keyword value" lines); NULL for defaults.
+ * Fails the running test when TEXT does not parse. */
+emg_config_t *tu_config(const char *text);
+
+/* Scan MSG (a whole message as text; "\n" line ends are fine) under the
+ * configuration CONF (text or NULL) with envelope ENV (may be NULL). */
+emg_report_t *tu_scan(const char *conf, const char *msg,
+                      const emg_envelope_t *env);
+
+/* Comma-separated symbols of R, for assertion messages.  Static buffer. */
+const char *tu_symbols(const emg_report_t *r);
+
+/* Run suite S with Check; returns the process exit status. */
+int tu_run_suite(Suite *s);
+
+/* A main() running the listed START_TEST cases in one suite NAME. */
+#define TESTUTIL_MAIN(name, ...)                                            \
+	int main(void)                                                      \
+	{                                                                   \
+		Suite *s = suite_create(name);                              \
+		TCase *tc = tcase_create("core");                           \
+		const TTest *tests[] = {__VA_ARGS__};                       \
+		for (size_t i = 0; i < sizeof(tests) / sizeof(tests[0]); i++) \
+			tcase_add_test(tc, tests[i]);                       \
+		suite_add_tcase(s, tc);                                     \
+		return tu_run_suite(s);                                     \
+	}
+
+#endif
