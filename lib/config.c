@@ -106,7 +106,7 @@ static const config_key_t config_keys[] = {
 	{"RejectText", CT_STRING, OFF(reject_text),
 	 "\"Message rejected by security policy\"", NULL,
 	 "Text of the 550 5.7.1 answer; the short reasons are appended."},
-	{"Score", CT_SCORE, OFF(scores), "", "ZIP_ENCRYPTED 4.0",
+	{"Score", CT_SCORE, OFF(scores), "", "ATTACH_UNSCANNABLE 4.0",
 	 "Override a symbol's score: Score SYMBOL VALUE (repeatable; see "
 	 "`emguard symbols`)."},
 	{"OnError", CT_ONERROR, OFF(on_error), "tempfail", NULL,
