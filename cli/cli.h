@@ -1,10 +1,13 @@
 /*
- * cli.h - sub-commands of the emguard command.
+ * cli.h - the sub-commands of the emguard command.  Each takes the
+ * arguments from its own name on (argv[0] is "scan", ...) and returns the
+ * process exit status: 0 fine, 1 something found, 2 usage or I/O error.
+ * main.c dispatches to them through its command table.
  */
 #ifndef EMG_CLI_H
 #define EMG_CLI_H
 
-/* emguard scan [options] PATH...; returns the exit status. */
+/* emguard scan [options] PATH... (cmd_scan.c) */
 int cmd_scan(int argc, char **argv);
 
 #endif
