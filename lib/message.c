@@ -1,2 +1,1393 @@
-/* message.c - stub, being written. */
+/*
+ * message.c - build the message model (message.h) from raw bytes.
+ *
+ * Relies on GMime 3 for the MIME tree, addresses, parameters (RFC 2231) and
+ * content transfer decoding, on iconv (through GMime's cache) for charsets,
+ * on text.c for HTML rendering and NFKC, on OpenSSL for SHA-256 and on
+ * libmagic for real types.  The top-level header block is split here because
+ * GMime moves Content-* headers to the MIME part and loses their order.
+ *
+ * GMime decodes most things right; what it gets wrong for Japanese mail is
+ * fixed before GMime sees a header: adjacent encoded-words of one charset are
+ * joined before conversion (ISO-2022-JP split mid-character), labels are
+ * mapped to superset decoders (CP932, EUC-JP-MS) when the strict one fails,
+ * and raw 8-bit bytes are recognised as UTF-8, EUC-JP or Shift_JIS.  The
+ * fixed text is re-encoded as one UTF-8 encoded-word, which GMime's address
+ * and parameter parsers then read safely.
+ *
+ * Failure: bad input never fails a parse; what could not be read is listed
+ * in msg->problems.  Only memory exhaustion returns an error.
+ */
 #include "message.h"
+
+#include <gmime/gmime.h>
+#include <iconv.h>
+#include <magic.h>
+#include <openssl/evp.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "text.h"
+
+#define MESSAGE_DEPTH_CAP 200            /* recursion bound whatever LIM says */
+#define MESSAGE_MAGIC_BYTES (1u << 20)   /* libmagic looks at this much */
+#define MESSAGE_DESC_MAX 200
+#define MESSAGE_CHARSET_MAX 64
+#define MESSAGE_ADDR_MAX 1000            /* addresses kept per header */
+
+enum message_limit_bit {
+	MESSAGE_HIT_PARTS = 1u << 0,
+	MESSAGE_HIT_DEPTH = 1u << 1,
+	MESSAGE_HIT_TEXT = 1u << 2,
+	MESSAGE_HIT_HEADERS = 1u << 3,
+	MESSAGE_HIT_HSIZE = 1u << 4,
+	MESSAGE_HIT_DATA = 1u << 5,
+};
+
+typedef struct message_ctx {
+	emg_message_t *msg;
+	const emg_limits_t *lim;
+	magic_t magic;
+	GMimeParserOptions *opts;
+	unsigned depth_limit;
+	GString *text;          /* body text before NFKC */
+	size_t data_budget;     /* attachment bytes still allowed */
+	unsigned hit;           /* enum message_limit_bit already reported */
+	bool oom;
+} message_ctx_t;
+
+/* A growable attachment array (top level or an attached message's parts). */
+typedef struct message_attlist {
+	emg_attachment_t ***v;
+	size_t *n;
+} message_attlist_t;
+
+static pthread_once_t message_once = PTHREAD_ONCE_INIT;
+
+static void
+message_init_gmime(void)
+{
+	g_mime_init();
+}
+
+void
+message_init_once(void)
+{
+	pthread_once(&message_once, message_init_gmime);
+}
+
+static void
+message_problem(message_ctx_t *c, const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (strlist_add(&c->msg->problems, buf, (size_t)-1) != 0)
+		c->oom = true;
+}
+
+static char *
+message_strndup(message_ctx_t *c, const char *s, size_t len)
+{
+	char *p = malloc(len + 1);
+	if (p == NULL) {
+		c->oom = true;
+		return NULL;
+	}
+	memcpy(p, s, len);
+	p[len] = '\0';
+	return p;
+}
+
+static char *
+message_strdup(message_ctx_t *c, const char *s)
+{
+	return s ? message_strndup(c, s, strlen(s)) : NULL;
+}
+
+/* ---- charsets ---------------------------------------------------------- */
+
+/* Append LEN bytes of S in charset FROM to OUT as UTF-8.  STRICT: return
+ * false at the first invalid sequence (OUT is then restored); otherwise each
+ * invalid byte becomes U+FFFD.  False also when FROM is unknown to iconv. */
+static bool
+message_iconv(const char *from, const char *s, size_t len, bool strict,
+              GString *out)
+{
+	iconv_t cd = g_mime_iconv_open("UTF-8", from);
+	size_t start = out->len;
+	char buf[4096];
+	char *in = (char *)s;
+	size_t inleft = len;
+	bool ok = true;
+
+	if (cd == (iconv_t)-1)
+		return false;
+	iconv(cd, NULL, NULL, NULL, NULL);
+	while (inleft > 0) {
+		char *o = buf;
+		size_t oleft = sizeof(buf);
+		size_t r = iconv(cd, &in, &inleft, &o, &oleft);
+		g_string_append_len(out, buf, (gssize)(o - buf));
+		if (r != (size_t)-1 || errno == E2BIG)
+			continue;
+		if (strict) {
+			ok = false;
+			break;
+		}
+		g_string_append(out, "\xEF\xBF\xBD");
+		in++;
+		inleft--;
+		iconv(cd, NULL, NULL, NULL, NULL);
+	}
+	if (ok) {
+		char *o = buf;
+		size_t oleft = sizeof(buf);
+		iconv(cd, NULL, NULL, &o, &oleft);
+		g_string_append_len(out, buf, (gssize)(o - buf));
+	} else {
+		g_string_truncate(out, start);
+	}
+	g_mime_iconv_close(cd);
+	return ok;
+}
+
+/* ISO-2022-JP to EUC-JP bytes, so that EUC-JP-MS (a superset holding the
+ * NEC and IBM extensions Windows clients send as "iso-2022-jp") reads it. */
+static void
+message_jis_to_euc(const unsigned char *s, size_t len, GString *out)
+{
+	int mode = 0; /* 0 ASCII, 1 JIS X 0208, 2 katakana, 3 JIS X 0212 */
+
+	for (size_t i = 0; i < len; i++) {
+		unsigned char b = s[i];
+		if (b == 0x1b && i + 2 < len) {
+			if (s[i + 1] == '$' && (s[i + 2] == 'B' || s[i + 2] == '@')) {
+				mode = 1, i += 2;
+				continue;
+			}
+			if (s[i + 1] == '(' && (s[i + 2] == 'B' || s[i + 2] == 'J')) {
+				mode = 0, i += 2;
+				continue;
+			}
+			if (s[i + 1] == '(' && s[i + 2] == 'I') {
+				mode = 2, i += 2;
+				continue;
+			}
+			if (s[i + 1] == '$' && s[i + 2] == '(' && i + 3 < len &&
+			    s[i + 3] == 'D') {
+				mode = 3, i += 3;
+				continue;
+			}
+		}
+		if (b == 0x0e || b == 0x0f) {
+			mode = b == 0x0e ? 2 : 0;
+			continue;
+		}
+		if (b == '\r' || b == '\n' || b < 0x21 || b > 0x7e) {
+			if (b == '\r' || b == '\n')
+				mode = 0;
+			g_string_append_c(out, (char)b);
+		} else if (mode == 2) {
+			g_string_append_c(out, (char)0x8e);
+			g_string_append_c(out, (char)(b | 0x80));
+		} else if ((mode == 1 || mode == 3) && i + 1 < len &&
+		           s[i + 1] >= 0x21 && s[i + 1] <= 0x7e) {
+			if (mode == 3)
+				g_string_append_c(out, (char)0x8f);
+			g_string_append_c(out, (char)(b | 0x80));
+			g_string_append_c(out, (char)(s[++i] | 0x80));
+		} else {
+			g_string_append_c(out, (char)b);
+		}
+	}
+}
+
+/* True when every 8-bit byte of S forms a valid EUC-JP sequence. */
+static bool
+message_looks_eucjp(const unsigned char *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		unsigned char b = s[i];
+		if (b < 0x80)
+			continue;
+		if (b == 0x8f && i + 2 < len && s[i + 1] >= 0xa1 && s[i + 2] >= 0xa1) {
+			i += 2;
+		} else if (b == 0x8e && i + 1 < len && s[i + 1] >= 0xa1 &&
+		           s[i + 1] <= 0xdf) {
+			i++;
+		} else if (b >= 0xa1 && b <= 0xfe && i + 1 < len &&
+		           s[i + 1] >= 0xa1 && s[i + 1] <= 0xfe) {
+			i++;
+		} else {
+			return false;
+		}
+	}
+	return true;
+}
+
+static void
+message_iso2022jp(const char *s, size_t len, GString *out)
+{
+	if (message_iconv("ISO-2022-JP", s, len, true, out))
+		return;
+	GString *euc = g_string_sized_new(len + len / 2);
+	message_jis_to_euc((const unsigned char *)s, len, euc);
+	message_iconv("EUC-JP-MS", euc->str, euc->len, false, out);
+	g_string_free(euc, TRUE);
+}
+
+/* Unlabelled bytes: ISO-2022-JP, UTF-8, EUC-JP, Shift_JIS (CP932), else
+ * Windows-1252, in the order that misreads the least Japanese mail. */
+static void
+message_guess_to_utf8(const char *s, size_t len, GString *out)
+{
+	const unsigned char *u = (const unsigned char *)s;
+
+	if (memchr(s, 0x1b, len) != NULL) {
+		message_iso2022jp(s, len, out);
+	} else if (g_utf8_validate(s, (gssize)len, NULL)) {
+		g_string_append_len(out, s, (gssize)len);
+	} else if (message_looks_eucjp(u, len) &&
+	           message_iconv("EUC-JP-MS", s, len, true, out)) {
+		return;
+	} else if (!message_iconv("CP932", s, len, true, out) &&
+	           !message_iconv("WINDOWS-1252", s, len, true, out)) {
+		message_iconv("ISO-8859-1", s, len, false, out);
+	}
+}
+
+/* Labels whose mail really uses a superset: try STRICT, then SUPERSET. */
+static const struct {
+	const char *label, *strict, *superset;
+} message_charsets[] = {
+	{"shift_jis", "SHIFT_JIS", "CP932"},  {"shift-jis", "SHIFT_JIS", "CP932"},
+	{"sjis", "SHIFT_JIS", "CP932"},       {"x-sjis", "SHIFT_JIS", "CP932"},
+	{"windows-31j", "CP932", NULL},       {"cp932", "CP932", NULL},
+	{"ms932", "CP932", NULL},             {"euc-jp", "EUC-JP", "EUC-JP-MS"},
+	{"x-euc-jp", "EUC-JP", "EUC-JP-MS"},  {"gb2312", "GB18030", NULL},
+	{"gbk", "GB18030", NULL},             {"ks_c_5601-1987", "CP949", NULL},
+	{"euc-kr", "CP949", NULL},            {"iso-8859-1", "WINDOWS-1252", "ISO-8859-1"},
+	{"us-ascii", NULL, NULL},             {"ascii", NULL, NULL},
+};
+
+/* Append LEN bytes of S, labelled CHARSET (may be NULL), to OUT as UTF-8. */
+static void
+message_to_utf8(const char *charset, const char *s, size_t len, GString *out)
+{
+	char cs[MESSAGE_CHARSET_MAX];
+	size_t i;
+
+	if (charset == NULL || *charset == '\0' || strlen(charset) >= sizeof(cs)) {
+		message_guess_to_utf8(s, len, out);
+		return;
+	}
+	for (i = 0; charset[i] != '\0' && charset[i] != '*'; i++)
+		cs[i] = g_ascii_tolower(charset[i]);
+	cs[i] = '\0';
+	if (strncmp(cs, "iso-2022-jp", 11) == 0 || strcmp(cs, "csiso2022jp") == 0) {
+		message_iso2022jp(s, len, out);
+		return;
+	}
+	if (strcmp(cs, "utf-8") == 0 || strcmp(cs, "utf8") == 0) {
+		if (!g_utf8_validate(s, (gssize)len, NULL))
+			message_guess_to_utf8(s, len, out);
+		else
+			g_string_append_len(out, s, (gssize)len);
+		return;
+	}
+	for (i = 0; i < G_N_ELEMENTS(message_charsets); i++) {
+		if (strcmp(cs, message_charsets[i].label) != 0)
+			continue;
+		if (message_charsets[i].strict == NULL)
+			message_guess_to_utf8(s, len, out);
+		else if (!message_iconv(message_charsets[i].strict, s, len, true, out))
+			message_iconv(message_charsets[i].superset ?
+			                  message_charsets[i].superset :
+			                  message_charsets[i].strict,
+			              s, len, false, out);
+		return;
+	}
+	const char *name = g_mime_charset_iconv_name(cs);
+	if (!message_iconv(name, s, len, true, out) &&
+	    !message_iconv(name, s, len, false, out))
+		message_guess_to_utf8(s, len, out);
+}
+
+/* ---- header text -------------------------------------------------------- */
+
+/* Parse the encoded-word at S: sets its charset (in CS), encoding and
+ * payload; returns its length or 0 when S does not start one. */
+static size_t
+message_ew_parse(const char *s, char cs[MESSAGE_CHARSET_MAX], char *enc,
+                 const char **payload, size_t *plen)
+{
+	const char *p = s + 2, *q;
+	size_t n = 0;
+
+	while (*p != '\0' && *p != '?' && !g_ascii_isspace(*p)) {
+		if (n + 1 >= MESSAGE_CHARSET_MAX)
+			return 0;
+		cs[n++] = *p++;
+	}
+	cs[n] = '\0';
+	if (n == 0 || p[0] != '?' || strchr("BbQq", p[1]) == NULL || p[1] == '\0' ||
+	    p[2] != '?')
+		return 0;
+	*enc = g_ascii_toupper(p[1]);
+	*payload = p + 3;
+	for (q = p + 3; *q != '\0' && !g_ascii_isspace(*q); q++)
+		if (q[0] == '?' && q[1] == '=')
+			break;
+	if (q[0] != '?' || q[1] != '=')
+		return 0;
+	*plen = (size_t)(q - *payload);
+	return (size_t)(q + 2 - s);
+}
+
+static void
+message_ew_decode(char enc, const char *p, size_t len, GString *out)
+{
+	if (enc == 'B') {
+		gint state = 0;
+		guint save = 0;
+		size_t at = out->len;
+		g_string_set_size(out, at + len / 4 * 3 + 3);
+		size_t n = g_base64_decode_step(p, len, (guchar *)out->str + at,
+		                                &state, &save);
+		g_string_set_size(out, at + n);
+		return;
+	}
+	for (size_t i = 0; i < len; i++) {
+		if (p[i] == '_') {
+			g_string_append_c(out, ' ');
+		} else if (p[i] == '=' && i + 2 < len && g_ascii_isxdigit(p[i + 1]) &&
+		           g_ascii_isxdigit(p[i + 2])) {
+			g_string_append_c(out, (char)(g_ascii_xdigit_value(p[i + 1]) * 16 +
+			                              g_ascii_xdigit_value(p[i + 2])));
+			i += 2;
+		} else {
+			g_string_append_c(out, p[i]);
+		}
+	}
+}
+
+/* Convert the pending encoded-word bytes and write them as one UTF-8 word. */
+static void
+message_ew_flush(const char *cs, GString *pending, GString *out)
+{
+	if (pending->len == 0)
+		return;
+	GString *u = g_string_new(NULL);
+	message_to_utf8(cs, pending->str, pending->len, u);
+	if (u->len > 0) {
+		gchar *b64 = g_base64_encode((const guchar *)u->str, u->len);
+		g_string_append_printf(out, "=?UTF-8?B?%s?=", b64);
+		g_free(b64);
+	}
+	g_string_free(u, TRUE);
+	g_string_truncate(pending, 0);
+}
+
+/* S (UTF-8) with every run of adjacent encoded-words of one charset joined
+ * and re-encoded as a single UTF-8 encoded-word. */
+static gchar *
+message_ew_fix(const char *s)
+{
+	GString *out = g_string_sized_new(strlen(s) + 16);
+	GString *pending = g_string_new(NULL);
+	char cs[MESSAGE_CHARSET_MAX], pcs[MESSAGE_CHARSET_MAX] = "";
+	size_t gap = 0; /* blanks seen since the last encoded-word */
+
+	while (*s != '\0') {
+		const char *payload;
+		size_t plen, n = 0;
+		char enc;
+		if (s[0] == '=' && s[1] == '?')
+			n = message_ew_parse(s, cs, &enc, &payload, &plen);
+		if (n > 0) {
+			if (pending->len > 0 && g_ascii_strcasecmp(cs, pcs) != 0) {
+				message_ew_flush(pcs, pending, out);
+				g_string_append_len(out, s - gap, (gssize)gap);
+			}
+			memcpy(pcs, cs, sizeof(pcs));
+			message_ew_decode(enc, payload, plen, pending);
+			s += n;
+			gap = 0;
+		} else if (pending->len > 0 && (*s == ' ' || *s == '\t')) {
+			gap++, s++;
+		} else {
+			message_ew_flush(pcs, pending, out);
+			g_string_append_len(out, s - gap, (gssize)gap + 1);
+			gap = 0, s++;
+		}
+	}
+	message_ew_flush(pcs, pending, out);
+	g_string_append_len(out, s - gap, (gssize)gap);
+	g_string_free(pending, TRUE);
+	return g_string_free(out, FALSE);
+}
+
+/* Header text S (UTF-8) with its encoded-words made GMime-safe, or NULL
+ * when it has none. */
+static gchar *
+message_hdr_fix(const char *s)
+{
+	return strstr(s, "=?") ? message_ew_fix(s) : NULL;
+}
+
+/* ---- top-level header block -------------------------------------------- */
+
+/* Unfold LEN bytes of a raw header value: CR/LF dropped, ends trimmed. */
+static GString *
+message_unfold(const char *s, size_t len)
+{
+	GString *out = g_string_sized_new(len + 1);
+	for (size_t i = 0; i < len; i++)
+		if (s[i] != '\r' && s[i] != '\n' && s[i] != '\0')
+			g_string_append_c(out, s[i]);
+	size_t a = 0, b = out->len;
+	while (a < b && g_ascii_isspace(out->str[a]))
+		a++;
+	while (b > a && g_ascii_isspace(out->str[b - 1]))
+		b--;
+	g_string_truncate(out, b);
+	g_string_erase(out, 0, (gssize)a);
+	return out;
+}
+
+static void
+message_add_header(message_ctx_t *c, const char *name, size_t nlen,
+                   const char *val, size_t vlen)
+{
+	emg_message_t *m = c->msg;
+	emg_header_t *h = &m->headers[m->n_headers];
+
+	if (vlen > c->lim->header_size) {
+		if (!(c->hit & MESSAGE_HIT_HSIZE))
+			message_problem(c, "LimitHeaderSize %zu exceeded (%.*s)",
+			                c->lim->header_size, (int)(nlen > 64 ? 64 : nlen),
+			                name);
+		c->hit |= MESSAGE_HIT_HSIZE;
+		vlen = c->lim->header_size;
+	}
+	GString *raw = message_unfold(val, vlen);
+	GString *u = g_string_sized_new(raw->len + 1);
+	message_to_utf8(NULL, raw->str, raw->len, u);
+	h->name = message_strndup(c, name, nlen);
+	h->raw = message_strndup(c, u->str, u->len);
+	gchar *fixed = message_hdr_fix(u->str);
+	if (fixed != NULL) {
+		gchar *dec = g_mime_utils_header_decode_text(c->opts, fixed);
+		h->value = message_strdup(c, dec);
+		g_free(dec);
+		g_free(fixed);
+	} else {
+		h->value = message_strndup(c, u->str, u->len);
+	}
+	m->n_headers++;
+	g_string_free(raw, TRUE);
+	g_string_free(u, TRUE);
+}
+
+/* Split the header block at the start of DATA into msg->headers. */
+static void
+message_split_headers(message_ctx_t *c, const char *data, size_t len)
+{
+	size_t cap = 16, i = 0;
+	emg_message_t *m = c->msg;
+
+	m->headers = calloc(cap, sizeof(*m->headers));
+	if (m->headers == NULL) {
+		c->oom = true;
+		return;
+	}
+	while (i < len && data[i] != '\n' && !(data[i] == '\r' && i + 1 < len &&
+	                                        data[i + 1] == '\n')) {
+		const char *line = data + i;
+		const char *eol = memchr(line, '\n', len - i);
+		size_t end = eol ? (size_t)(eol - data) + 1 : len;
+		while (end < len && (data[end] == ' ' || data[end] == '\t')) {
+			eol = memchr(data + end, '\n', len - end);
+			end = eol ? (size_t)(eol - data) + 1 : len;
+		}
+		const char *colon = memchr(line, ':', end - i);
+		if (colon == NULL || colon >= data + end || colon == line) {
+			if (m->n_headers == 0 && i == 0 && strncmp(line, "From ", 5) != 0)
+				break; /* not a header block at all */
+			i = end;
+			continue;
+		}
+		size_t nlen = (size_t)(colon - line);
+		while (nlen > 0 && (line[nlen - 1] == ' ' || line[nlen - 1] == '\t'))
+			nlen--;
+		if (m->n_headers >= c->lim->headers) {
+			if (!(c->hit & MESSAGE_HIT_HEADERS))
+				message_problem(c, "LimitHeaders %u reached", c->lim->headers);
+			c->hit |= MESSAGE_HIT_HEADERS;
+		} else if (nlen > 0 && memchr(line, '\n', nlen) == NULL) {
+			if (m->n_headers == cap) {
+				emg_header_t *v = realloc(m->headers, 2 * cap * sizeof(*v));
+				if (v == NULL) {
+					c->oom = true;
+					return;
+				}
+				m->headers = v;
+				cap *= 2;
+			}
+			message_add_header(c, line, nlen, colon + 1,
+			                   (size_t)(data + end - colon - 1));
+		}
+		i = end;
+	}
+}
+
+const char *
+message_header(const emg_message_t *msg, const char *name)
+{
+	const emg_header_t *h = message_header_nth(msg, name, 0);
+	return h ? h->value : NULL;
+}
+
+const emg_header_t *
+message_header_nth(const emg_message_t *msg, const char *name, size_t nth)
+{
+	for (size_t i = 0; msg != NULL && i < msg->n_headers; i++)
+		if (msg->headers[i].name != NULL &&
+		    strcasecmp(msg->headers[i].name, name) == 0 && nth-- == 0)
+			return &msg->headers[i];
+	return NULL;
+}
+
+/* ---- addresses and identifiers ---------------------------------------- */
+
+static bool
+message_addr_push(message_ctx_t *c, emg_addrlist_t *l, const char *display,
+                  const char *addr, const char *group)
+{
+	if (l->n >= MESSAGE_ADDR_MAX)
+		return false;
+	emg_address_t *v = realloc(l->v, (l->n + 1) * sizeof(*v));
+	if (v == NULL) {
+		c->oom = true;
+		return false;
+	}
+	l->v = v;
+	emg_address_t *a = &v[l->n++];
+	memset(a, 0, sizeof(*a));
+	a->display = display && *display ? message_strdup(c, display) : NULL;
+	a->addr = message_strdup(c, addr ? addr : "");
+	a->group = message_strdup(c, group);
+	const char *at = a->addr ? strrchr(a->addr, '@') : NULL;
+	if (at != NULL)
+		for (char *p = (char *)at + 1; *p != '\0'; p++)
+			*p = g_ascii_tolower(*p);
+	a->domain = message_strdup(c, at ? at + 1 : "");
+	return true;
+}
+
+static void
+message_addr_walk(message_ctx_t *c, emg_addrlist_t *l, InternetAddressList *ial,
+                  const char *group)
+{
+	int n = ial ? internet_address_list_length(ial) : 0;
+
+	for (int i = 0; i < n; i++) {
+		InternetAddress *ia = internet_address_list_get_address(ial, i);
+		const char *name = internet_address_get_name(ia);
+		if (INTERNET_ADDRESS_IS_GROUP(ia)) {
+			if (group == NULL) /* groups do not nest (RFC 5322) */
+				message_addr_walk(c, l,
+				    internet_address_group_get_members(INTERNET_ADDRESS_GROUP(ia)),
+				    name ? name : "");
+		} else if (INTERNET_ADDRESS_IS_MAILBOX(ia)) {
+			const char *addr = internet_address_mailbox_get_addr(
+			    INTERNET_ADDRESS_MAILBOX(ia));
+			if (!message_addr_push(c, l, name, addr, group))
+				return;
+		}
+	}
+}
+
+/* What GMime could not parse: every word holding an '@', or else the whole
+ * text as a display name, so that analyzers still see it. */
+static void
+message_addr_salvage(message_ctx_t *c, emg_addrlist_t *l, const char *s)
+{
+	static const char stop[] = " \t<>\"(),;:[]";
+	const char *p = s;
+	bool found = false;
+
+	while ((p = strchr(p, '@')) != NULL) {
+		const char *a = p, *b = p + 1;
+		while (a > s && strchr(stop, a[-1]) == NULL)
+			a--;
+		b += strcspn(b, stop);
+		gchar *addr = g_strndup(a, (gsize)(b - a));
+		found = message_addr_push(c, l, NULL, addr, NULL) || found;
+		g_free(addr);
+		p = b;
+		if (l->n >= MESSAGE_ADDR_MAX)
+			break;
+	}
+	if (!found && *s != '\0')
+		message_addr_push(c, l, s, "", NULL);
+}
+
+static void
+message_addresses(message_ctx_t *c, emg_addrlist_t *l, const char *name)
+{
+	const emg_header_t *h;
+
+	for (size_t k = 0; (h = message_header_nth(c->msg, name, k)) != NULL; k++) {
+		if (h->raw == NULL)
+			continue;
+		gchar *fixed = message_hdr_fix(h->raw);
+		const char *src = fixed ? fixed : h->raw;
+		InternetAddressList *ial = internet_address_list_parse(c->opts, src);
+		size_t before = l->n;
+		message_addr_walk(c, l, ial, NULL);
+		if (l->n == before)
+			message_addr_salvage(c, l, h->value ? h->value : h->raw);
+		if (ial != NULL)
+			g_object_unref(ial);
+		g_free(fixed);
+	}
+}
+
+static char *
+message_bracket(message_ctx_t *c, const char *id)
+{
+	gchar *s = g_strdup_printf("<%s>", id);
+	char *r = message_strdup(c, s);
+	g_free(s);
+	return r;
+}
+
+static void
+message_ids(message_ctx_t *c)
+{
+	emg_message_t *m = c->msg;
+	const char *v;
+
+	if ((v = message_header(m, "Message-ID")) != NULL && *v != '\0') {
+		gchar *id = g_mime_utils_decode_message_id(v);
+		m->message_id = id && *id ? message_bracket(c, id) : message_strdup(c, v);
+		g_free(id);
+	}
+	if ((v = message_header(m, "In-Reply-To")) != NULL) {
+		GMimeReferences *r = g_mime_references_parse(c->opts, v);
+		if (r != NULL && g_mime_references_length(r) > 0)
+			m->in_reply_to = message_bracket(c,
+			    g_mime_references_get_message_id(r, 0));
+		if (r != NULL)
+			g_mime_references_free(r);
+	}
+	if ((v = message_header(m, "References")) != NULL) {
+		GMimeReferences *r = g_mime_references_parse(c->opts, v);
+		for (int i = 0; r != NULL && i < g_mime_references_length(r); i++) {
+			gchar *s = g_strdup_printf("<%s>",
+			                           g_mime_references_get_message_id(r, i));
+			if (strlist_add(&m->references, s, (size_t)-1) != 0)
+				c->oom = true;
+			g_free(s);
+		}
+		if (r != NULL)
+			g_mime_references_free(r);
+	}
+	m->subject = message_strdup(c, message_header(m, "Subject"));
+	const emg_header_t *d = message_header_nth(m, "Date", 0);
+	m->date = d ? message_strdup(c, d->raw) : NULL;
+}
+
+/* ---- MIME parts --------------------------------------------------------- */
+
+/* Decoded content of a leaf part: P/N, owned by OWN when not NULL. */
+typedef struct message_bytes {
+	const unsigned char *p;
+	size_t n;
+	unsigned char *own;
+} message_bytes_t;
+
+/* The raw header NAME of OBJ as UTF-8 with fixed encoded-words, or NULL
+ * when GMime's own reading of it can be trusted. */
+static gchar *
+message_part_header_fixed(GMimeObject *obj, const char *name)
+{
+	GMimeHeaderList *hl = g_mime_object_get_header_list(obj);
+	GMimeHeader *h = hl ? g_mime_header_list_get_header(hl, name) : NULL;
+	const char *raw = h ? g_mime_header_get_raw_value(h) : NULL;
+	const char *p;
+
+	if (raw == NULL)
+		return NULL;
+	for (p = raw; *p != '\0'; p++)
+		if ((unsigned char)*p >= 0x80 || *p == 0x1b ||
+		    (p[0] == '=' && p[1] == '?'))
+			break;
+	if (*p == '\0')
+		return NULL;
+	GString *u = g_string_new(NULL);
+	message_to_utf8(NULL, raw, strlen(raw), u);
+	gchar *fixed = message_ew_fix(u->str);
+	g_string_free(u, TRUE);
+	return fixed;
+}
+
+/* Parameter PARAM of the Content-Disposition (DISP) or Content-Type. */
+static gchar *
+message_part_param(message_ctx_t *c, GMimeObject *obj, bool disp,
+                   const char *param)
+{
+	const char *hname = disp ? "Content-Disposition" : "Content-Type";
+	gchar *fixed = message_part_header_fixed(obj, hname);
+	gchar *r = NULL;
+	GObject *parsed = NULL;
+	const char *v;
+
+	if (fixed != NULL && disp)
+		parsed = (GObject *)g_mime_content_disposition_parse(c->opts, fixed);
+	else if (fixed != NULL)
+		parsed = (GObject *)g_mime_content_type_parse(c->opts, fixed);
+	if (disp) {
+		GMimeContentDisposition *d = parsed ?
+		    GMIME_CONTENT_DISPOSITION(parsed) :
+		    g_mime_object_get_content_disposition(obj);
+		v = d ? g_mime_content_disposition_get_parameter(d, param) : NULL;
+	} else {
+		GMimeContentType *t = parsed ? GMIME_CONTENT_TYPE(parsed) :
+		                               g_mime_object_get_content_type(obj);
+		v = t ? g_mime_content_type_get_parameter(t, param) : NULL;
+	}
+	if (v != NULL && *v != '\0')
+		r = strstr(v, "=?") ? g_mime_utils_header_decode_text(c->opts, v) :
+		                      g_strdup(v);
+	if (parsed != NULL)
+		g_object_unref(parsed);
+	g_free(fixed);
+	return r;
+}
+
+static gchar *
+message_part_name(message_ctx_t *c, GMimeObject *obj)
+{
+	gchar *name = message_part_param(c, obj, true, "filename");
+	if (name == NULL)
+		name = message_part_param(c, obj, false, "name");
+	if (name != NULL && *name == '\0') {
+		g_free(name);
+		name = NULL;
+	}
+	return name;
+}
+
+/* The undecoded bytes of STREAM, pointing into the parsed buffer when GMime
+ * kept a substream of it (the common case), else copied into *TMP. */
+static void
+message_stream_bytes(GMimeStream *st, message_bytes_t *b, GByteArray **tmp)
+{
+	if (GMIME_IS_STREAM_MEM(st)) {
+		GByteArray *arr = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(st));
+		g_mime_stream_reset(st);
+		gint64 start = g_mime_stream_tell(st), len = g_mime_stream_length(st);
+		if (arr != NULL && start >= 0 && len >= 0 && (guint64)start <= arr->len) {
+			b->p = arr->data + start;
+			b->n = MIN((guint64)len, arr->len - (guint64)start);
+			return;
+		}
+	}
+	*tmp = g_byte_array_new();
+	GMimeStream *ms = g_mime_stream_mem_new_with_byte_array(*tmp);
+	g_mime_stream_mem_set_owner(GMIME_STREAM_MEM(ms), FALSE);
+	g_mime_stream_reset(st);
+	g_mime_stream_write_to_stream(st, ms);
+	g_object_unref(ms);
+	b->p = (*tmp)->data;
+	b->n = (*tmp)->len;
+}
+
+/* Bytes written by OBJ's serialisation (or its data wrapper's decoder),
+ * taken over from GLib: g_malloc is malloc since GLib 2.46. */
+static void
+message_take_stream(GByteArray *arr, message_bytes_t *b)
+{
+	b->n = arr->len;
+	b->own = g_byte_array_free(arr, FALSE);
+	b->p = b->own;
+}
+
+/* Decode PART's content transfer encoding into B. */
+static void
+message_part_decode(message_ctx_t *c, GMimePart *part, message_bytes_t *b)
+{
+	GMimeDataWrapper *dw = g_mime_part_get_content(part);
+	GByteArray *tmp = NULL;
+	message_bytes_t raw = {NULL, 0, NULL};
+
+	memset(b, 0, sizeof(*b));
+	if (dw == NULL || g_mime_data_wrapper_get_stream(dw) == NULL)
+		return;
+	GMimeContentEncoding enc = g_mime_data_wrapper_get_encoding(dw);
+	if (enc == GMIME_CONTENT_ENCODING_UUENCODE) {
+		GByteArray *arr = g_byte_array_new();
+		GMimeStream *ms = g_mime_stream_mem_new_with_byte_array(arr);
+		g_mime_stream_mem_set_owner(GMIME_STREAM_MEM(ms), FALSE);
+		g_mime_data_wrapper_write_to_stream(dw, ms);
+		g_object_unref(ms);
+		message_take_stream(arr, b);
+		return;
+	}
+	message_stream_bytes(g_mime_data_wrapper_get_stream(dw), &raw, &tmp);
+	if (enc == GMIME_CONTENT_ENCODING_BASE64 ||
+	    enc == GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE) {
+		GMimeEncoding st;
+		g_mime_encoding_init_decode(&st, enc);
+		size_t cap = g_mime_encoding_outlen(&st, raw.n) + 16;
+		b->own = malloc(cap);
+		if (b->own == NULL) {
+			c->oom = true;
+		} else {
+			b->n = g_mime_encoding_step(&st, (const char *)raw.p, raw.n,
+			                            (char *)b->own);
+			b->n += g_mime_encoding_flush(&st, "", 0, (char *)b->own + b->n);
+			b->p = b->own;
+		}
+	} else if (tmp != NULL) {
+		message_take_stream(tmp, b);
+		tmp = NULL;
+	} else {
+		*b = raw;
+	}
+	if (tmp != NULL)
+		g_byte_array_free(tmp, TRUE);
+	/* Corrupt base64 that yields nothing hides whatever it carried. */
+	if (enc == GMIME_CONTENT_ENCODING_BASE64 && b->n == 0 && raw.n > 0)
+		for (size_t i = 0; i < raw.n; i++)
+			if (!g_ascii_isspace(raw.p[i])) {
+				b->n = (size_t)-1; /* caller reports it */
+				break;
+			}
+}
+
+static void
+message_text_append(message_ctx_t *c, const char *s, size_t n)
+{
+	size_t room = c->lim->text_size - MIN(c->text->len, c->lim->text_size);
+	size_t sep = c->text->len > 0 ? 1 : 0;
+
+	if (n == 0)
+		return;
+	if (n + sep > room) {
+		if (!(c->hit & MESSAGE_HIT_TEXT))
+			message_problem(c, "LimitTextSize %zu reached", c->lim->text_size);
+		c->hit |= MESSAGE_HIT_TEXT;
+		if (room <= sep)
+			return;
+		n = room - sep;
+		while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
+			n--; /* whole characters only */
+	}
+	if (sep)
+		g_string_append_c(c->text, '\n');
+	g_string_append_len(c->text, s, (gssize)n);
+}
+
+static void
+message_text_part(message_ctx_t *c, GMimeObject *obj, bool html,
+                  const message_bytes_t *b)
+{
+	GMimeContentType *ct = g_mime_object_get_content_type(obj);
+	const char *cs = ct ? g_mime_content_type_get_parameter(ct, "charset") : NULL;
+	size_t n = b->n, cap = c->lim->text_size;
+
+	if (html)
+		c->msg->has_html = true;
+	if (c->text->len >= c->lim->text_size) {
+		message_text_append(c, "x", 1); /* reports the limit once */
+		return;
+	}
+	/* Markup is mostly tags: let more HTML in than the text kept. */
+	if (html)
+		cap = cap > SIZE_MAX / 8 ? SIZE_MAX : cap * 8;
+	GString *u = g_string_sized_new(MIN(n, cap) + 16);
+	message_to_utf8(cs, (const char *)b->p, MIN(n, cap), u);
+	if (html) {
+		size_t rlen = 0;
+		char *r = text_html_to_text(u->str, u->len, &rlen);
+		if (r == NULL)
+			c->oom = true;
+		else
+			message_text_append(c, r, rlen);
+		free(r);
+	} else {
+		message_text_append(c, u->str, u->len);
+	}
+	g_string_free(u, TRUE);
+}
+
+/* ---- attachments -------------------------------------------------------- */
+
+static emg_attachment_t *
+message_att_new(message_ctx_t *c, GMimeObject *obj, unsigned level,
+                message_attlist_t *dst, const char *name)
+{
+	size_t n = *dst->n;
+	emg_attachment_t *a;
+
+	/* Capacity doubles at powers of two from 4. */
+	if (n == 0 || (n >= 4 && (n & (n - 1)) == 0)) {
+		size_t cap = n == 0 ? 4 : 2 * n;
+		emg_attachment_t **v = realloc(*dst->v, cap * sizeof(*v));
+		if (v == NULL) {
+			c->oom = true;
+			return NULL;
+		}
+		*dst->v = v;
+	}
+	a = calloc(1, sizeof(*a));
+	if (a == NULL) {
+		c->oom = true;
+		return NULL;
+	}
+	(*dst->v)[n] = a;
+	(*dst->n)++;
+	a->depth = level;
+	a->name = message_strdup(c, name);
+	GMimeContentType *ct = g_mime_object_get_content_type(obj);
+	gchar *t = ct ? g_mime_content_type_get_mime_type(ct) : NULL;
+	if (t != NULL) {
+		gchar *low = g_ascii_strdown(t, -1);
+		a->declared_type = message_strdup(c, low);
+		g_free(low);
+		g_free(t);
+	}
+	return a;
+}
+
+/* "part N (name or type): reason" for problem lines. */
+static void
+message_part_problem(message_ctx_t *c, GMimeObject *obj, const char *name,
+                     const char *reason)
+{
+	GMimeContentType *ct = g_mime_object_get_content_type(obj);
+	gchar *t = ct ? g_mime_content_type_get_mime_type(ct) : NULL;
+
+	message_problem(c, "part %u (%.100s): %s", c->msg->n_parts,
+	                name ? name : t ? t : "?", reason);
+	g_free(t);
+}
+
+/* A multipart without parts: its boundary never appeared, so GMime kept the
+ * whole body as the prologue.  Read that as text rather than lose it. */
+static void
+message_multipart_empty(message_ctx_t *c, GMimeObject *obj)
+{
+	const char *bd = g_mime_object_get_content_type_parameter(obj, "boundary");
+	const char *pro = g_mime_multipart_get_prologue(GMIME_MULTIPART(obj));
+
+	message_part_problem(c, obj, NULL, bd == NULL ?
+	                     "multipart without a boundary" :
+	                     "multipart boundary never appears");
+	if (pro != NULL && *pro != '\0') {
+		size_t n = MIN(strlen(pro), c->lim->text_size);
+		GString *u = g_string_sized_new(n + 16);
+		message_to_utf8(NULL, pro, n, u);
+		message_text_append(c, u->str, u->len);
+		g_string_free(u, TRUE);
+	}
+}
+
+static void
+message_walk_leaf(message_ctx_t *c, GMimePart *part, unsigned level,
+                  message_attlist_t *dst)
+{
+	GMimeObject *obj = GMIME_OBJECT(part);
+	GMimeContentType *ct = g_mime_object_get_content_type(obj);
+	GMimeContentDisposition *disp = g_mime_object_get_content_disposition(obj);
+	bool attach = disp && g_mime_content_disposition_is_attachment(disp);
+	bool plain = ct == NULL || g_mime_content_type_is_type(ct, "text", "plain");
+	bool html = ct != NULL && g_mime_content_type_is_type(ct, "text", "html");
+	gchar *name = message_part_name(c, obj);
+	message_bytes_t b;
+
+	message_part_decode(c, part, &b);
+	if (b.n == (size_t)-1) {
+		message_part_problem(c, obj, name, "base64 decodes to nothing");
+		b.n = 0;
+	}
+	if ((plain || html) && !attach && name == NULL) {
+		message_text_part(c, obj, html, &b);
+	} else {
+		emg_attachment_t *a = message_att_new(c, obj, level, dst, name);
+		if (a != NULL) {
+			a->inline_part = disp && !attach && name == NULL;
+			if (b.own != NULL) {
+				a->data = b.own;
+				b.own = NULL;
+			} else if (b.n > 0) {
+				a->data = malloc(b.n);
+				if (a->data != NULL)
+					memcpy(a->data, b.p, b.n);
+				else
+					c->oom = true;
+			}
+			a->size = a->data ? b.n : 0;
+			message_attachment_identify(a, c->magic);
+		}
+	}
+	free(b.own);
+	g_free(name);
+}
+
+static void message_walk(message_ctx_t *c, GMimeObject *obj, unsigned depth,
+                         unsigned level, message_attlist_t *dst);
+
+/* An attached message: its bytes become the attachment, its parts the
+ * attachment's children, its text part of the message text. */
+static void
+message_walk_rfc822(message_ctx_t *c, GMimeMessagePart *mp, unsigned depth,
+                    unsigned level, message_attlist_t *dst)
+{
+	GMimeObject *obj = GMIME_OBJECT(mp);
+	gchar *name = message_part_name(c, obj);
+	emg_attachment_t *a = message_att_new(c, obj, level, dst,
+	                                      name ? name : "attached.eml");
+	GMimeMessage *em = g_mime_message_part_get_message(mp);
+
+	g_free(name);
+	if (a == NULL)
+		return;
+	if (em != NULL) {
+		GByteArray *arr = g_byte_array_new();
+		GMimeStream *ms = g_mime_stream_mem_new_with_byte_array(arr);
+		g_mime_stream_mem_set_owner(GMIME_STREAM_MEM(ms), FALSE);
+		g_mime_object_write_to_stream(GMIME_OBJECT(em), NULL, ms);
+		g_object_unref(ms);
+		/* Re-serialising nested messages could multiply the input. */
+		if (arr->len > c->data_budget) {
+			message_problem(c, "LimitMessageSize %zu exceeded (attached "
+			                "messages)", c->lim->message_size);
+			g_byte_array_free(arr, TRUE);
+		} else {
+			message_bytes_t b;
+			c->data_budget -= arr->len;
+			message_take_stream(arr, &b);
+			a->data = b.own;
+			a->size = b.n;
+		}
+		GMimeObject *root = g_mime_message_get_mime_part(em);
+		message_attlist_t kids = {&a->children, &a->n_children};
+		if (root != NULL)
+			message_walk(c, root, depth + 1, level + 1, &kids);
+	}
+	message_attachment_identify(a, c->magic);
+}
+
+/* Count the part; false (and one problem line) when a limit stops here. */
+static bool
+message_count_part(message_ctx_t *c, unsigned depth)
+{
+	emg_message_t *m = c->msg;
+
+	if (m->n_parts >= c->lim->mime_parts) {
+		if (!(c->hit & MESSAGE_HIT_PARTS))
+			message_problem(c, "LimitMimeParts %u reached", c->lim->mime_parts);
+		c->hit |= MESSAGE_HIT_PARTS;
+		return false;
+	}
+	if (depth > c->depth_limit) {
+		if (!(c->hit & MESSAGE_HIT_DEPTH))
+			message_problem(c, "LimitMimeDepth %u reached", c->depth_limit);
+		c->hit |= MESSAGE_HIT_DEPTH;
+		return false;
+	}
+	m->n_parts++;
+	if (depth > m->max_depth)
+		m->max_depth = depth;
+	return true;
+}
+
+/* Walk OBJ at MIME nesting DEPTH inside the message nested LEVEL deep.
+ * Recursion is bounded by message_count_part's depth check. */
+static void
+message_walk(message_ctx_t *c, GMimeObject *obj, unsigned depth, unsigned level,
+             message_attlist_t *dst)
+{
+	if (c->oom || !message_count_part(c, depth))
+		return;
+	if (GMIME_IS_MULTIPART(obj)) {
+		GMimeMultipart *mp = GMIME_MULTIPART(obj);
+		int n = g_mime_multipart_get_count(mp);
+		if (n == 0)
+			message_multipart_empty(c, obj);
+		for (int i = 0; i < n && !(c->hit & MESSAGE_HIT_PARTS); i++)
+			message_walk(c, g_mime_multipart_get_part(mp, i), depth + 1,
+			             level, dst);
+	} else if (GMIME_IS_MESSAGE_PART(obj)) {
+		message_walk_rfc822(c, GMIME_MESSAGE_PART(obj), depth, level, dst);
+	} else if (GMIME_IS_PART(obj)) {
+		message_walk_leaf(c, GMIME_PART(obj), level, dst);
+	}
+}
+
+void
+message_attachment_identify(emg_attachment_t *att, magic_t magic)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+	static const char hex[] = "0123456789abcdef";
+	const void *data = att->data ? (const void *)att->data : "";
+	size_t n = att->data ? att->size : 0;
+	const char *type = NULL, *desc = NULL;
+
+	att->sha256[0] = '\0';
+	if (EVP_Digest(data, n, md, &mdlen, EVP_sha256(), NULL) == 1 && mdlen == 32) {
+		for (unsigned i = 0; i < mdlen; i++) {
+			att->sha256[2 * i] = hex[md[i] >> 4];
+			att->sha256[2 * i + 1] = hex[md[i] & 15];
+		}
+		att->sha256[64] = '\0';
+	}
+	if (n > MESSAGE_MAGIC_BYTES)
+		n = MESSAGE_MAGIC_BYTES;
+	if (magic != NULL) {
+		int old = magic_getflags(magic);
+		magic_setflags(magic, MAGIC_MIME_TYPE);
+		type = magic_buffer(magic, data, n);
+		char *t = strdup(type ? type : "application/octet-stream");
+		magic_setflags(magic, MAGIC_NONE);
+		desc = magic_buffer(magic, data, n);
+		magic_setflags(magic, old);
+		free(att->real_type);
+		att->real_type = t;
+	} else {
+		free(att->real_type);
+		att->real_type = strdup("application/octet-stream");
+	}
+	free(att->real_desc);
+	att->real_desc = strndup(desc ? desc : "", MESSAGE_DESC_MAX);
+}
+
+/* ---- parse and free ------------------------------------------------------ */
+
+/* GMime's own findings that mean content was skipped, not mere sloppiness
+ * (8-bit headers, duplicates and missing final boundaries are everyday). */
+static void
+message_gmime_warning(gint64 offset, GMimeParserWarning code, const gchar *item,
+                      gpointer user)
+{
+	message_ctx_t *c = user;
+
+	if (code == GMIME_CRIT_NESTING_OVERFLOW && !(c->hit & MESSAGE_HIT_DEPTH)) {
+		message_problem(c, "LimitMimeDepth %u reached (parser)",
+		                c->depth_limit);
+		c->hit |= MESSAGE_HIT_DEPTH;
+	}
+}
+
+static GMimeParserOptions *
+message_options_new(message_ctx_t *c)
+{
+	static const char *fallback[] = {"UTF-8", "CP932", "EUC-JP-MS", NULL};
+	GMimeParserOptions *o = g_mime_parser_options_new();
+
+	g_mime_parser_options_set_fallback_charsets(o, fallback);
+	g_mime_parser_options_set_rfc2047_compliance_mode(o, GMIME_RFC_COMPLIANCE_LOOSE);
+	g_mime_parser_options_set_parameter_compliance_mode(o, GMIME_RFC_COMPLIANCE_LOOSE);
+	g_mime_parser_options_set_address_compliance_mode(o, GMIME_RFC_COMPLIANCE_LOOSE);
+	g_mime_parser_options_set_allow_addresses_without_domain(o, TRUE);
+	g_mime_parser_options_set_warning_callback(o, message_gmime_warning, c);
+	return o;
+}
+
+/* Parse LEN bytes at P (not copied: GMime reads them in place) into the
+ * MIME part tree. */
+static void
+message_mime(message_ctx_t *c, const char *p, size_t len)
+{
+	GByteArray *arr = g_byte_array_new_take((guint8 *)p, len);
+	GMimeStream *st = g_mime_stream_mem_new_with_byte_array(arr);
+	g_mime_stream_mem_set_owner(GMIME_STREAM_MEM(st), FALSE);
+	GMimeParser *ps = g_mime_parser_new_with_stream(st);
+	g_mime_parser_set_format(ps, GMIME_FORMAT_MESSAGE);
+	GMimeMessage *gm = g_mime_parser_construct_message(ps, c->opts);
+	GMimeObject *root = gm ? g_mime_message_get_mime_part(gm) : NULL;
+	message_attlist_t top = {&c->msg->attachments, &c->msg->n_attachments};
+
+	if (root != NULL)
+		message_walk(c, root, 0, 0, &top);
+	if (gm != NULL)
+		g_object_unref(gm);
+	g_object_unref(ps);
+	g_object_unref(st);
+	g_byte_array_free(arr, FALSE); /* the bytes belong to the caller */
+}
+
+/* Old Mac mail ends lines with CR alone, which GMime does not split on:
+ * a copy with LF endings when no LF appears in the first 64 KiB. */
+static char *
+message_cr_only(const char *p, size_t len)
+{
+	size_t probe = MIN(len, (size_t)65536);
+
+	if (memchr(p, '\n', probe) != NULL || memchr(p, '\r', probe) == NULL)
+		return NULL;
+	char *q = malloc(len + 1);
+	if (q == NULL)
+		return NULL;
+	for (size_t i = 0; i < len; i++)
+		q[i] = p[i] == '\r' ? '\n' : p[i];
+	return q;
+}
+
+static void
+message_finish_text(message_ctx_t *c)
+{
+	emg_message_t *m = c->msg;
+	size_t n = 0;
+
+	m->text = text_nfkc(c->text->str, c->text->len, &n);
+	if (m->text == NULL) {
+		c->oom = true;
+		return;
+	}
+	if (n > c->lim->text_size) { /* NFKC may expand (㈱ -> (株)) */
+		n = c->lim->text_size;
+		while (n > 0 && ((unsigned char)m->text[n] & 0xc0) == 0x80)
+			n--;
+		m->text[n] = '\0';
+	}
+	m->text_len = n;
+}
+
+static void
+message_parse_all(message_ctx_t *c, const char *p, size_t len)
+{
+	emg_message_t *m = c->msg;
+
+	/* An mbox "From " line is not a header; GMime would stop at it. */
+	if (len > 5 && memcmp(p, "From ", 5) == 0) {
+		const char *eol = memchr(p, '\n', len);
+		size_t skip = eol ? (size_t)(eol - p) + 1 : len;
+		p += skip;
+		len -= skip;
+	}
+	message_split_headers(c, p, len);
+	message_addresses(c, &m->from, "From");
+	message_addresses(c, &m->sender, "Sender");
+	message_addresses(c, &m->reply_to, "Reply-To");
+	message_addresses(c, &m->to, "To");
+	message_addresses(c, &m->cc, "Cc");
+	message_addresses(c, &m->return_path, "Return-Path");
+	message_ids(c);
+	message_mime(c, p, len);
+	message_finish_text(c);
+}
+
+emg_status_t
+message_parse(const void *data, size_t len, const emg_limits_t *lim,
+              magic_t magic, emg_message_t **out)
+{
+	emg_limits_t deflim;
+	emg_message_t *m;
+
+	if (out == NULL || (data == NULL && len > 0))
+		return EMG_EINVAL;
+	*out = NULL;
+	message_init_once();
+	if (lim == NULL) {
+		limits_default(&deflim);
+		lim = &deflim;
+	}
+	if ((m = calloc(1, sizeof(*m))) == NULL)
+		return EMG_ENOMEM;
+	message_ctx_t c = {.msg = m, .lim = lim, .magic = magic};
+	c.depth_limit = MIN(lim->mime_depth, MESSAGE_DEPTH_CAP);
+	c.data_budget = lim->message_size > SIZE_MAX / 2 ? SIZE_MAX :
+	                                                    2 * lim->message_size;
+	if (len > lim->message_size) {
+		message_problem(&c, "LimitMessageSize %zu exceeded (size %zu)",
+		                lim->message_size, len);
+		len = lim->message_size;
+	}
+	const char *p = data ? data : "";
+	char *copy = message_cr_only(p, len);
+	c.opts = message_options_new(&c);
+	c.text = g_string_new(NULL);
+	message_parse_all(&c, copy ? copy : p, len);
+	g_string_free(c.text, TRUE);
+	g_mime_parser_options_free(c.opts);
+	free(copy);
+	if (c.oom) {
+		message_free(m);
+		return EMG_ENOMEM;
+	}
+	*out = m;
+	return EMG_OK;
+}
+
+static void
+message_att_free(emg_attachment_t *a)
+{
+	if (a == NULL)
+		return;
+	/* Depth is bounded by the MIME depth limit the tree was built under. */
+	for (size_t i = 0; i < a->n_children; i++)
+		message_att_free(a->children[i]);
+	free(a->children);
+	free(a->name);
+	free(a->declared_type);
+	free(a->data);
+	free(a->real_type);
+	free(a->real_desc);
+	free(a);
+}
+
+static void
+message_addrlist_free(emg_addrlist_t *l)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		free(l->v[i].display);
+		free(l->v[i].addr);
+		free(l->v[i].domain);
+		free(l->v[i].group);
+	}
+	free(l->v);
+}
+
+void
+message_free(emg_message_t *msg)
+{
+	if (msg == NULL)
+		return;
+	for (size_t i = 0; i < msg->n_headers; i++) {
+		free(msg->headers[i].name);
+		free(msg->headers[i].value);
+		free(msg->headers[i].raw);
+	}
+	free(msg->headers);
+	message_addrlist_free(&msg->from);
+	message_addrlist_free(&msg->sender);
+	message_addrlist_free(&msg->reply_to);
+	message_addrlist_free(&msg->to);
+	message_addrlist_free(&msg->cc);
+	message_addrlist_free(&msg->return_path);
+	free(msg->subject);
+	free(msg->message_id);
+	free(msg->in_reply_to);
+	strlist_free(&msg->references);
+	free(msg->date);
+	free(msg->text);
+	for (size_t i = 0; i < msg->n_attachments; i++)
+		message_att_free(msg->attachments[i]);
+	free(msg->attachments);
+	strlist_free(&msg->problems);
+	free(msg);
+}
