@@ -40,6 +40,9 @@ RT_FREEMAIL = "SPOOF_REPLY_TO_FREEMAIL"
 RT_NEWSLETTER = "SPOOF_REPLY_TO_NEWSLETTER"
 INTERNAL_OUTSIDE = "SPOOF_INTERNAL_FROM_OUTSIDE"
 LOOKALIKE = "SPOOF_LOOKALIKE_DOMAIN"
+LOOKALIKE_RT = "SPOOF_LOOKALIKE_REPLY_TO"
+LOOKALIKE_ENV = "SPOOF_LOOKALIKE_ENVELOPE"
+ANY_LOOKALIKE = "SPOOF_LOOKALIKE_*"
 AR_FORGED = "SPOOF_AUTHRES_FORGED"
 SPF_FAIL = "AUTH_SPF_FAIL"
 DKIM_FAIL = "AUTH_DKIM_FAIL"
@@ -175,7 +178,7 @@ PLAIN = ("山田様\n\nいつもお世話になっております。\n"
 # ---- spoof.display_name ---------------------------------------------------
 
 
-@fixture(must=[DN_ADDR], must_not=[LOOKALIKE, INTERNAL_OUTSIDE])
+@fixture(must=[DN_ADDR], must_not=[ANY_LOOKALIKE, INTERNAL_OUTSIDE])
 def dn_addr_ascii(n=1):
     """The display name is another (internal) address; the real one is a
     stranger's."""
@@ -184,7 +187,7 @@ def dn_addr_ascii(n=1):
                 ip="203.0.113.45")
 
 
-@fixture(must=[DN_ADDR], must_not=[LOOKALIKE, INTERNAL_OUTSIDE])
+@fixture(must=[DN_ADDR], must_not=[ANY_LOOKALIKE, INTERNAL_OUTSIDE])
 def dn_addr_fullwidth_at(n=2):
     """The display name holds an address with a full-width at sign
     (＠, U+FF20), which NFKC turns into @."""
@@ -193,7 +196,7 @@ def dn_addr_fullwidth_at(n=2):
                 ip="203.0.113.46", ctype="text/plain; charset=UTF-8", cte="8bit")
 
 
-@fixture(must=[DN_ADDR], must_not=[LOOKALIKE, INTERNAL_OUTSIDE])
+@fixture(must=[DN_ADDR], must_not=[ANY_LOOKALIKE, INTERNAL_OUTSIDE])
 def dn_addr_kagikakko(n=3):
     """The display name holds an address inside Japanese brackets 「」."""
     return mail(n, "%s <yamada-t@evil.invalid>" % ew("山田「yamada@partner.test」", "ISO-2022-JP"),
@@ -233,7 +236,7 @@ def dn_known_name_inside(n=6):
 # ---- spoof.envelope_mismatch ---------------------------------------------
 
 
-@fixture(must=[ENV_MISMATCH], must_not=[LOOKALIKE, DN_ADDR, DN_KNOWN])
+@fixture(must=[ENV_MISMATCH], must_not=[ANY_LOOKALIKE, DN_ADDR, DN_KNOWN])
 def env_mismatch(n=7):
     """From says partner.test, the envelope sender is an unrelated domain."""
     return mail(n, "Partner Billing <billing@partner.test>", "Invoice 2024-01",
@@ -278,7 +281,7 @@ def env_same_org(n=10):
 # ---- spoof.reply_to -------------------------------------------------------
 
 
-@fixture(must=[RT_FREEMAIL], must_not=[RT_NEWSLETTER, LOOKALIKE])
+@fixture(must=[RT_FREEMAIL], must_not=[RT_NEWSLETTER, ANY_LOOKALIKE])
 def replyto_freemail(n=11):
     """Business From, but replies go to a free-mail address."""
     return mail(n, "Sato Hanako <sato@partner.test>", "Change of bank account",
@@ -286,7 +289,7 @@ def replyto_freemail(n=11):
                 extra=[("Reply-To", "sato.partner@freemail.test")])
 
 
-@fixture(must=[RT_DOMAIN], must_not=[RT_FREEMAIL, RT_NEWSLETTER, LOOKALIKE])
+@fixture(must=[RT_DOMAIN], must_not=[RT_FREEMAIL, RT_NEWSLETTER, ANY_LOOKALIKE])
 def replyto_other_domain(n=12):
     """Replies go to an unrelated business domain."""
     return mail(n, "Sato Hanako <sato@partner.test>", "Quotation request",
@@ -305,7 +308,7 @@ def replyto_newsletter(n=13):
                        ("List-Unsubscribe-Post", "List-Unsubscribe=One-Click")])
 
 
-@fixture(must_not=[ANY_REPLY_TO, ANY_SPOOF], action="accept")
+@fixture(must_not=[ANY_SPOOF], action="accept")
 def replyto_same_org(n=14):
     """Negative: Reply-To is a subdomain of the From domain."""
     return mail(n, "Sato Hanako <sato@partner.test>", "Support ticket 4711",
@@ -316,35 +319,35 @@ def replyto_same_org(n=14):
 # ---- spoof.lookalike_domain -----------------------------------------------
 
 
-@fixture(must=[LOOKALIKE], must_not=[DN_ADDR])
+@fixture(must=[LOOKALIKE, LOOKALIKE_ENV], must_not=[DN_ADDR, ENV_MISMATCH])
 def lookalike_hyphen(n=15):
     """part-ner.test: a hyphen inserted into the protected partner.test."""
     return mail(n, "Sato Hanako <sato@part-ner.test>", "Invoice",
                 "Invoice attached.\n", ip="203.0.113.101")
 
 
-@fixture(must=[LOOKALIKE], must_not=[DN_ADDR])
+@fixture(must=[LOOKALIKE, LOOKALIKE_ENV], must_not=[DN_ADDR, ENV_MISMATCH])
 def lookalike_typo(n=16):
     """partnre.test: two letters swapped (Damerau-Levenshtein 1)."""
     return mail(n, "Sato Hanako <sato@partnre.test>", "Invoice",
                 "Invoice attached.\n", ip="203.0.113.102")
 
 
-@fixture(must=[LOOKALIKE], must_not=[DN_ADDR])
+@fixture(must=[LOOKALIKE, LOOKALIKE_ENV], must_not=[DN_ADDR, ENV_MISMATCH])
 def lookalike_rn_m(n=17):
     """exarnple-corp.test: rn for m in the internal example-corp.test."""
     return mail(n, "IT Support <helpdesk@exarnple-corp.test>", "Password expiry",
                 "Your password expires today.\n", ip="203.0.113.103")
 
 
-@fixture(must=[LOOKALIKE], must_not=[DN_ADDR])
+@fixture(must=[LOOKALIKE, LOOKALIKE_ENV], must_not=[DN_ADDR, ENV_MISMATCH])
 def lookalike_digit(n=18):
     """examp1e-c0rp.test: 1 for l and 0 for o in the internal domain."""
     return mail(n, "Soumu <soumu@examp1e-c0rp.test>", "Year-end adjustment",
                 "Please submit the form.\n", ip="203.0.113.104")
 
 
-@fixture(must=[LOOKALIKE], must_not=[DN_ADDR])
+@fixture(must=[LOOKALIKE, LOOKALIKE_ENV], must_not=[DN_ADDR, ENV_MISMATCH])
 def lookalike_idn(n=19):
     """xn--prtner-3nf.test: IDN homograph, Cyrillic а in partner.test."""
     dom = "pаrtner".encode("idna").decode("ascii") + ".test"
@@ -352,14 +355,14 @@ def lookalike_idn(n=19):
                 "Invoice attached.\n", ip="203.0.113.105")
 
 
-@fixture(must=[LOOKALIKE], must_not=[DN_ADDR])
+@fixture(must=[LOOKALIKE, LOOKALIKE_ENV], must_not=[DN_ADDR, ENV_MISMATCH])
 def lookalike_suffix(n=20):
     """partner.invalid: the protected name under another suffix."""
     return mail(n, "Sato Hanako <sato@partner.invalid>", "Invoice",
                 "Invoice attached.\n", ip="203.0.113.106")
 
 
-@fixture(must=[LOOKALIKE])
+@fixture(must=[LOOKALIKE_RT], must_not=[LOOKALIKE])
 def lookalike_reply_to(n=21):
     """The From is a stranger, the Reply-To a look-alike of partner.test."""
     return mail(n, "Sato Hanako <sato@newsletter-tool.test>", "Invoice",
@@ -367,7 +370,7 @@ def lookalike_reply_to(n=21):
                 extra=[("Reply-To", "sato@partnerr.test")])
 
 
-@fixture(must_not=[LOOKALIKE, ANY_SPOOF], action="accept")
+@fixture(must_not=[ANY_SPOOF], action="accept")
 def lookalike_real_domain(n=22):
     """Negative: the protected domain itself."""
     return mail(n, "Sato Hanako <sato@partner.test>", "Invoice",
@@ -375,7 +378,7 @@ def lookalike_real_domain(n=22):
                 top=[("Authentication-Results", ar(MX))])
 
 
-@fixture(must_not=[LOOKALIKE, ANY_SPOOF], action="accept")
+@fixture(must_not=[ANY_SPOOF], action="accept")
 def lookalike_subdomain(n=23):
     """Negative: a subdomain of the protected domain."""
     return mail(n, "Sato Hanako <sato@mail.partner.test>", "Invoice",
@@ -385,7 +388,7 @@ def lookalike_subdomain(n=23):
 # ---- spoof.internal_from_outside ------------------------------------------
 
 
-@fixture(must=[INTERNAL_OUTSIDE], must_not=[LOOKALIKE, ENV_MISMATCH])
+@fixture(must=[INTERNAL_OUTSIDE], must_not=[ANY_LOOKALIKE, ENV_MISMATCH])
 def internal_from_outside(n=24):
     """From an internal address, but the client is on the Internet and not
     authenticated."""
@@ -403,7 +406,7 @@ def internal_authenticated(n=25):
                 helo="home-pc")
 
 
-@fixture(must_not=[INTERNAL_OUTSIDE, ANY_SPOOF], action="accept")
+@fixture(must_not=[ANY_SPOOF], action="accept")
 def internal_client(n=26):
     """Negative: an internal user sends from the internal network."""
     return mail(n, "Yamada Taro <yamada@example-corp.test>", "Lunch",
@@ -447,7 +450,7 @@ def authres_forged_below(n=29):
                         " %s" % date(n - 1))])
 
 
-@fixture(must_not=[ANY_AUTH, AR_FORGED, ANY_SPOOF], action="accept")
+@fixture(must_not=[ANY_AUTH, ANY_SPOOF], action="accept")
 def authres_pass_trusted(n=30):
     """Negative: our MX says everything passes; an internal re-injection
     hop (127.0.0.1) sits above the boundary line."""
@@ -493,7 +496,7 @@ def ja_sjis_raw_headers(n=33):
                 ip="198.51.100.40", ctype="text/plain; charset=Shift_JIS", cte="8bit")
 
 
-@fixture(must=[DN_ADDR], must_not=[LOOKALIKE])
+@fixture(must=[DN_ADDR], must_not=[ANY_LOOKALIKE])
 def ja_fullwidth_address_name(n=34):
     """The display name is an internal address written in full-width
     letters (ｙａｍａｄａ＠ｅｘａｍｐｌｅ-ｃｏｒｐ．ｔｅｓｔ), ISO-2022-JP."""
