@@ -59,6 +59,8 @@ static int replay_file(const char *path)
 		return -1;
 	}
 	fclose(fp);
+	/* Name the input first, so that a crash points at its file. */
+	fprintf(stderr, "Running: %s (%zu bytes)\n", path, len);
 	LLVMFuzzerTestOneInput(buf, len);
 	free(buf);
 	return 0;
@@ -115,7 +117,8 @@ static int replay_dir(const char *dir, unsigned *count)
 			errors++;
 			break;
 		}
-		snprintf(path, plen, "%s/%s", dir, names[i]);
+		snprintf(path, plen, "%s%s%s", dir,
+		         dir[strlen(dir) - 1] == '/' ? "" : "/", names[i]);
 		if (stat(path, &st) == 0 && S_ISREG(st.st_mode)) {
 			if (replay_file(path) != 0)
 				errors++;
