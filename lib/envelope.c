@@ -59,10 +59,9 @@ envelope_copy(char *buf, size_t buflen, const char *s, size_t len)
 	buf[len] = '\0';
 }
 
-/* The next token of the "from" clause into TOK.  Returns its length, or 0
- * at the end of the clause (";", or "by"/"with"/... outside comments). */
+/* One step of envelope_rcvd_token(): (size_t)-1 for an empty token. */
 static size_t
-envelope_rcvd_token(envelope_rcvd_t *r, char *tok, size_t toklen)
+envelope_rcvd_step(envelope_rcvd_t *r, char *tok, size_t toklen)
 {
 	static const char *const clause_end[] = {"by", "with", "id", "via",
 	                                         "for"};
@@ -92,11 +91,32 @@ envelope_rcvd_token(envelope_rcvd_t *r, char *tok, size_t toklen)
 	size_t len = strcspn(r->p, " \t\r\n();");
 	envelope_copy(tok, toklen, r->p, len);
 	r->p += len;
+	/* IronPort and others quote the greeting: ("EHLO name"). */
+	if (tok[0] == '"')
+		memmove(tok, tok + 1, strlen(tok));
+	size_t tl = strlen(tok);
+	if (tl > 0 && tok[tl - 1] == '"')
+		tok[--tl] = '\0';
+	if (tl == 0)
+		return (size_t)-1;
 	if (r->depth == 0)
 		for (size_t i = 0; i < sizeof(clause_end) / sizeof(*clause_end);
 		     i++)
 			if (strcasecmp(tok, clause_end[i]) == 0)
 				return 0;
+	return len;
+}
+
+/* The next token of the "from" clause into TOK.  Returns its length, or 0
+ * at the end of the clause (";", or "by"/"with"/... outside comments). */
+static size_t
+envelope_rcvd_token(envelope_rcvd_t *r, char *tok, size_t toklen)
+{
+	size_t len;
+
+	/* Each step consumes input, so this ends with the value. */
+	while ((len = envelope_rcvd_step(r, tok, toklen)) == (size_t)-1)
+		;
 	return len;
 }
 

@@ -100,6 +100,10 @@ static const struct {
 	 "192.0.2.12", "mail4.example.net"},
 	{"(qmail 19083 invoked from network); 12 Jun 2013 02:22:13 -0000",
 	 NULL, ""},
+	{"from mx ([192.0.2.34]:10000 \"EHLO smtp.example.net\") by "
+	 "mx4.example.net with ESMTP id 000000000000000; Thu",
+	 "192.0.2.34", "smtp.example.net"},
+	{"from a (\"\" \"\" [192.0.2.35]) by b", "192.0.2.35", "a"},
 	/* fetchmail, webmail, messagelabs */
 	{"from 192.0.2.172 [192.0.2.172] by host-022.example.com with POP3 "
 	 "(fetchmail-6.3.17) for <n@localhost> (single-drop);",
