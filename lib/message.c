@@ -38,6 +38,8 @@
 #define MESSAGE_DESC_MAX 200
 #define MESSAGE_CHARSET_MAX 64
 #define MESSAGE_ADDR_MAX 1000            /* addresses kept per header */
+#define MESSAGE_EW_MAX 1024              /* longest encoded-word payload read;
+                                          * RFC 2047 says 75, mailers exceed it */
 
 enum message_limit_bit {
 	MESSAGE_HIT_PARTS = 1u << 0,
@@ -89,8 +91,11 @@ message_problem(message_ctx_t *c, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
-	if (strlist_add(&c->msg->problems, buf, (size_t)-1) != 0)
+	/* Names in problems come from the message; reports need valid UTF-8. */
+	gchar *valid = g_utf8_make_valid(buf, -1);
+	if (strlist_add(&c->msg->problems, valid, (size_t)-1) != 0)
 		c->oom = true;
+	g_free(valid);
 }
 
 static char *
@@ -343,7 +348,9 @@ message_ew_parse(const char *s, char cs[MESSAGE_CHARSET_MAX], char *enc,
 		return 0;
 	*enc = g_ascii_toupper(p[1]);
 	*payload = p + 3;
-	for (q = p + 3; *q != '\0' && !g_ascii_isspace(*q); q++)
+	/* Bounded so that "=?=?=?..." stays linear. */
+	for (q = p + 3; *q != '\0' && !g_ascii_isspace(*q) &&
+	                q - p < MESSAGE_EW_MAX; q++)
 		if (q[0] == '?' && q[1] == '=')
 			break;
 	if (q[0] != '?' || q[1] != '=')
@@ -497,6 +504,18 @@ message_add_header(message_ctx_t *c, const char *name, size_t nlen,
 	g_string_free(u, TRUE);
 }
 
+/* RFC 5322 field names: printable ASCII but the colon. */
+static bool
+message_field_name(const char *s, size_t n)
+{
+	if (n == 0)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)s[i] < 33 || (unsigned char)s[i] > 126)
+			return false;
+	return true;
+}
+
 /* Split the header block at the start of DATA into msg->headers. */
 static void
 message_split_headers(message_ctx_t *c, const char *data, size_t len)
@@ -519,20 +538,20 @@ message_split_headers(message_ctx_t *c, const char *data, size_t len)
 			end = eol ? (size_t)(eol - data) + 1 : len;
 		}
 		const char *colon = memchr(line, ':', end - i);
-		if (colon == NULL || colon >= data + end || colon == line) {
-			if (m->n_headers == 0 && i == 0 && strncmp(line, "From ", 5) != 0)
+		size_t nlen = colon ? (size_t)(colon - line) : 0;
+		while (nlen > 0 && (line[nlen - 1] == ' ' || line[nlen - 1] == '\t'))
+			nlen--;
+		if (!message_field_name(line, nlen)) {
+			if (m->n_headers == 0)
 				break; /* not a header block at all */
 			i = end;
 			continue;
 		}
-		size_t nlen = (size_t)(colon - line);
-		while (nlen > 0 && (line[nlen - 1] == ' ' || line[nlen - 1] == '\t'))
-			nlen--;
 		if (m->n_headers >= c->lim->headers) {
 			if (!(c->hit & MESSAGE_HIT_HEADERS))
 				message_problem(c, "LimitHeaders %u reached", c->lim->headers);
 			c->hit |= MESSAGE_HIT_HEADERS;
-		} else if (nlen > 0 && memchr(line, '\n', nlen) == NULL) {
+		} else {
 			if (m->n_headers == cap) {
 				emg_header_t *v = realloc(m->headers, 2 * cap * sizeof(*v));
 				if (v == NULL) {
@@ -627,9 +646,10 @@ message_addr_salvage(message_ctx_t *c, emg_addrlist_t *l, const char *s)
 
 	while ((p = strchr(p, '@')) != NULL) {
 		const char *a = p, *b = p + 1;
-		while (a > s && strchr(stop, a[-1]) == NULL)
+		while (a > s && p - a < 256 && strchr(stop, a[-1]) == NULL)
 			a--;
-		b += strcspn(b, stop);
+		while (*b != '\0' && b - p < 256 && strchr(stop, *b) == NULL)
+			b++;
 		gchar *addr = g_strndup(a, (gsize)(b - a));
 		found = message_addr_push(c, l, NULL, addr, NULL) || found;
 		g_free(addr);

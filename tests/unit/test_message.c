@@ -436,10 +436,12 @@ make_garbage(unsigned kind, size_t *len)
 	case 3: /* CR-only line ends */
 		g_string_append(s, "From: cr@example.com\rSubject: mac\r\rbody\r");
 		break;
-	case 4: /* NUL bytes in headers and body */
-		g_string_append_len(s, "From: a\0b@example.com\nSubject: n\0ul\n\nb\0dy\n",
-		                    44);
+	case 4: { /* NUL bytes in headers and body */
+		static const char nul[] =
+		    "From: a\0b@example.com\nSubject: n\0ul\n\nb\0dy\n";
+		g_string_append_len(s, nul, sizeof(nul) - 1);
 		break;
+	}
 	case 5: /* a 1 MB header line */
 		g_string_append(s, "Subject: ");
 		for (int i = 0; i < 1 << 20; i++)
@@ -465,6 +467,19 @@ make_garbage(unsigned kind, size_t *len)
 			*len = strlen(m);
 			return m;
 		}
+	case 10: /* quadratic traps: "=?" runs and "@" runs */
+		g_string_append(s, "Subject: ");
+		for (int i = 0; i < 30000; i++)
+			g_string_append(s, "=?");
+		g_string_append(s, "\nFrom: ");
+		for (int i = 0; i < 60000; i++)
+			g_string_append_c(s, '@');
+		g_string_append(s, "\n\nbody\n");
+		break;
+	case 11: /* an mbox From_ line before the headers */
+		g_string_append(s, "From someone@example.com Mon Jul  1 00:00:00 2024\n"
+		                   "From: mbox@example.com\n\nbody\n");
+		break;
 	default: /* header-ish noise */
 		g_string_append(s, ":\n:\n\t:\n=?=?=?\n--\n\n--");
 	}
@@ -485,6 +500,10 @@ START_TEST(test_garbage)
 		ck_assert(has_problem(m, "LimitHeaderSize"));
 	if (_i == 6)
 		ck_assert(has_problem(m, "LimitMimeParts 1000 reached"));
+	if (_i == 0)
+		ck_assert_uint_eq(m->n_headers, 0);
+	if (_i == 11)
+		ck_assert_str_eq(m->from.v[0].addr, "mbox@example.com");
 	if (_i == 7 || _i == 8)
 		ck_assert(has_problem(m, "LimitMimeDepth 20 reached"));
 	message_free(m);
@@ -507,7 +526,7 @@ main(void)
 	tcase_add_loop_test(tc, test_body, 0, G_N_ELEMENTS(body_cases));
 	tcase_add_test(tc, test_rfc822);
 	tcase_add_loop_test(tc, test_limits, 0, G_N_ELEMENTS(limit_cases));
-	tcase_add_loop_test(tc, test_garbage, 0, 10);
+	tcase_add_loop_test(tc, test_garbage, 0, 12);
 	suite_add_tcase(s, tc);
 	return tu_run_suite(s);
 }
