@@ -157,6 +157,15 @@ check "missing path, --jobs 2: exit 2" 2 "$EMGUARD" scan --json --jobs 2 \
 expect "missing path, --jobs 2: the other files are scanned" \
 	jsonl out 2 clean.eml spoof.eml
 
+# a file over the size limit is refused before it is read (sparse file)
+if dd if=/dev/zero of=big.eml bs=1048576 count=0 seek=60 2>/dev/null; then
+	check "oversized file: exit 2" 2 "$EMGUARD" scan --json big.eml clean.eml
+	expect "oversized file: one error line" \
+		test "$(grep -c '^emguard: big.eml: .*larger' err)" -eq 1
+	expect "oversized file: the other file is scanned" jsonl out 1 clean.eml
+	rm -f big.eml
+fi
+
 # ---- bad input never crashes ------------------------------------------------------
 : >empty.eml
 head -c 3000 /dev/urandom >garbage.bin 2>/dev/null ||

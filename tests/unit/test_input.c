@@ -28,18 +28,11 @@ typedef struct tfile {
 } tfile_t;
 
 #define DIR_ ((const char *)1)
-#define F(p, d)                                                                \
-	{                                                                      \
-		p, d, NULL                                                     \
-	}
-#define D(p)                                                                   \
-	{                                                                      \
-		p, DIR_, NULL                                                  \
-	}
-#define L(p, target)                                                           \
-	{                                                                      \
-		p, NULL, target                                                \
-	}
+/* clang-format off */
+#define F(p, d) {p, d, NULL}
+#define D(p) {p, DIR_, NULL}
+#define L(p, target) {p, NULL, target}
+/* clang-format on */
 
 typedef struct texp {
 	input_kind_t kind;
@@ -55,14 +48,10 @@ typedef struct input_case {
 	texp_t exp[8];
 } input_case_t;
 
-#define MSG(l, d)                                                              \
-	{                                                                      \
-		INPUT_MESSAGE, l, d                                            \
-	}
-#define ERR(l)                                                                 \
-	{                                                                      \
-		INPUT_ERROR, l, NULL                                           \
-	}
+/* clang-format off */
+#define MSG(l, d) {INPUT_MESSAGE, l, d}
+#define ERR(l) {INPUT_ERROR, l, NULL}
+/* clang-format on */
 
 static const input_case_t cases[] = {
     {"single file",
@@ -198,8 +187,8 @@ t_rmtree(const char *path)
 
 /* Check that walking OPEN yields exactly EXP (N entries). */
 static void
-t_walk(const char *dir, const char *open, size_t max, const texp_t *exp,
-       size_t n_exp)
+t_walk(const char *name, const char *dir, const char *open, size_t max,
+       const texp_t *exp, size_t n_exp)
 {
 	char *root = t_path(dir, open);
 	input_t *in = input_open(root, max);
@@ -208,11 +197,14 @@ t_walk(const char *dir, const char *open, size_t max, const texp_t *exp,
 	size_t i = 0;
 	int r;
 	while ((r = input_next(in, &it)) > 0) {
-		ck_assert_msg(i < n_exp, "unexpected item %s", it.label);
+		ck_assert_msg(i < n_exp, "%s: unexpected item %s", name,
+		              it.label);
 		char *label = t_path(dir, exp[i].label);
-		ck_assert_str_eq(it.label, label);
+		ck_assert_msg(strcmp(it.label, label) == 0 &&
+		                  it.kind == exp[i].kind,
+		              "%s: item %zu is %s (kind %d), want %s", name, i,
+		              it.label, it.kind, label);
 		free(label);
-		ck_assert_int_eq(it.kind, exp[i].kind);
 		if (exp[i].kind == INPUT_MESSAGE) {
 			size_t len = strlen(exp[i].data);
 			ck_assert_msg(
@@ -228,7 +220,7 @@ t_walk(const char *dir, const char *open, size_t max, const texp_t *exp,
 		i++;
 	}
 	ck_assert_int_eq(r, 0);
-	ck_assert_uint_eq(i, n_exp);
+	ck_assert_msg(i == n_exp, "%s: %zu items, want %zu", name, i, n_exp);
 	input_close(in);
 	free(root);
 }
@@ -245,7 +237,7 @@ START_TEST(test_input_cases)
 	while (n_exp < sizeof(c->exp) / sizeof(c->exp[0]) &&
 	       c->exp[n_exp].label != NULL)
 		n_exp++;
-	t_walk(dir, c->open, c->max, c->exp, n_exp);
+	t_walk(c->name, dir, c->open, c->max, c->exp, n_exp);
 	t_rmtree(dir);
 	free(dir);
 }
