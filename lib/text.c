@@ -433,7 +433,20 @@ char *text_html_to_text(const char *html, size_t len, size_t *outlen)
 	/* libxml2 takes an int length; the limits keep parts far smaller. */
 	if (len > (size_t)INT32_MAX)
 		len = (size_t)INT32_MAX;
-	text_html_parse(html, (int)len, &st);
+	if (memchr(html, '\0', len) != NULL) {
+		/* libxml2 stops at a NUL byte; a mail client shows what
+		 * follows, so the analyzers must see it too. */
+		char *copy = malloc(len);
+
+		if (copy == NULL)
+			return NULL;
+		for (size_t i = 0; i < len; i++)
+			copy[i] = html[i] != '\0' ? html[i] : ' ';
+		text_html_parse(copy, (int)len, &st);
+		free(copy);
+	} else {
+		text_html_parse(html, (int)len, &st);
+	}
 	if (b->failed) {
 		free(b->p);
 		return NULL;
