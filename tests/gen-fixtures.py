@@ -44,11 +44,12 @@ LOOKALIKE_RT = "SPOOF_LOOKALIKE_REPLY_TO"
 LOOKALIKE_ENV = "SPOOF_LOOKALIKE_ENVELOPE"
 ANY_LOOKALIKE = "SPOOF_LOOKALIKE_*"
 AR_FORGED = "SPOOF_AUTHRES_FORGED"
-SPF_FAIL = "AUTH_SPF_FAIL"
-DKIM_FAIL = "AUTH_DKIM_FAIL"
-DMARC_FAIL = "AUTH_DMARC_FAIL"
+SPF_FAIL = "SPOOF_AUTH_SPF_FAIL"
+SPF_SOFTFAIL = "SPOOF_AUTH_SPF_SOFTFAIL"
+DKIM_FAIL = "SPOOF_AUTH_DKIM_FAIL"
+DMARC_FAIL = "SPOOF_AUTH_DMARC_FAIL"
 ANY_SPOOF = "SPOOF_*"
-ANY_AUTH = "AUTH_*"
+ANY_AUTH = "SPOOF_AUTH_*"
 ANY_REPLY_TO = "SPOOF_REPLY_TO_*"
 
 MX = "mx.example-corp.test"
@@ -425,6 +426,19 @@ def authres_fail_trusted(n=27):
                 helo="unknown.invalid",
                 top=[("Authentication-Results",
                       ar(MX, spf="fail", dkim="fail", dmarc="fail"))])
+
+
+@fixture(must=[SPF_SOFTFAIL], must_not=[SPF_FAIL, DKIM_FAIL, DMARC_FAIL, AR_FORGED])
+def authres_softfail_dkim_one_pass(n=40):
+    """Our MX says SPF softfail; of two DKIM signatures one fails and one
+    passes, so DKIM as a whole is not a failure; DMARC passes."""
+    return mail(n, "Sato Hanako <sato@partner.test>", "Payment",
+                "Payment details attached.\n", ip="198.51.100.140",
+                top=[("Authentication-Results",
+                      "%s;\n\tspf=softfail smtp.mailfrom=partner.test;\n"
+                      "\tdkim=fail (body hash did not verify) header.d=esp.test header.s=s1;\n"
+                      "\tdkim=pass header.d=partner.test header.s=sel1;\n"
+                      "\tdmarc=pass (p=reject dis=none) header.from=partner.test" % MX)])
 
 
 @fixture(must_not=[ANY_AUTH, AR_FORGED])
