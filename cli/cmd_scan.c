@@ -66,7 +66,8 @@ typedef struct scan_slot {
 typedef struct scan_ctx {
 	const scan_opts_t *opt;
 	emg_config_t *cfg;
-	bool color;
+	bool color;      /* text reports with ANSI colours */
+	bool stdout_tty; /* reports and the progress line share a terminal */
 	pthread_mutex_t mu;
 	pthread_cond_t cv_work;  /* workers: a slot queued, or input done */
 	pthread_cond_t cv_space; /* reader: a slot freed */
@@ -263,7 +264,7 @@ static void
 scan_cmd_emit(scan_ctx_t *ctx, scan_slot_t *s)
 {
 	if (s->out != NULL) {
-		if (ctx->color) /* stdout shares the terminal with the bar */
+		if (ctx->stdout_tty)
 			progress_hide(&ctx->progress);
 		fwrite(s->out, 1, s->out_len, stdout);
 	}
@@ -303,12 +304,17 @@ scan_cmd_flush(scan_ctx_t *ctx)
 		pthread_cond_signal(&ctx->cv_space);
 }
 
+typedef struct scan_worker {
+	scan_ctx_t *ctx;
+	emg_scanner_t *sc;
+	pthread_t tid;
+} scan_worker_t;
+
 static void *
 scan_cmd_worker(void *arg)
 {
-	void **a = arg;
-	scan_ctx_t *ctx = a[0];
-	emg_scanner_t *sc = a[1];
+	scan_ctx_t *ctx = ((scan_worker_t *)arg)->ctx;
+	emg_scanner_t *sc = ((scan_worker_t *)arg)->sc;
 	pthread_mutex_lock(&ctx->mu);
 	for (;;) { /* bounded: ends when the input is exhausted */
 		while (ctx->next_scan == ctx->next_in && !ctx->done_reading)
@@ -378,8 +384,7 @@ scan_cmd_walk(scan_ctx_t *ctx, emg_scanner_t *inline_sc)
 static int
 scan_cmd_threads(scan_ctx_t *ctx, emg_scanner_t **scanners, unsigned n)
 {
-	pthread_t tids[SCAN_CMD_MAX_JOBS];
-	void *args[SCAN_CMD_MAX_JOBS][2];
+	scan_worker_t w[SCAN_CMD_MAX_JOBS];
 	unsigned started = 0;
 	int rc = 0;
 	ctx->window = (size_t)n * 4;
@@ -387,10 +392,9 @@ scan_cmd_threads(scan_ctx_t *ctx, emg_scanner_t **scanners, unsigned n)
 	if (ctx->slots == NULL)
 		return -1;
 	for (; started < n; started++) {
-		args[started][0] = ctx;
-		args[started][1] = scanners[started];
-		if (pthread_create(&tids[started], NULL, scan_cmd_worker,
-		                   args[started]) != 0)
+		w[started] = (scan_worker_t){ctx, scanners[started], 0};
+		if (pthread_create(&w[started].tid, NULL, scan_cmd_worker,
+		                   &w[started]) != 0)
 			break;
 	}
 	if (started == 0)
@@ -402,7 +406,7 @@ scan_cmd_threads(scan_ctx_t *ctx, emg_scanner_t **scanners, unsigned n)
 	pthread_cond_broadcast(&ctx->cv_work);
 	pthread_mutex_unlock(&ctx->mu);
 	for (unsigned i = 0; i < started; i++)
-		pthread_join(tids[i], NULL);
+		pthread_join(w[i].tid, NULL);
 	free(ctx->slots);
 	return rc;
 }
@@ -479,7 +483,9 @@ cmd_scan(int argc, char **argv)
 		free(opt);
 		return rc;
 	}
-	scan_ctx_t ctx = {.opt = opt, .color = !opt->json && scan_cmd_color()};
+	scan_ctx_t ctx = {.opt = opt,
+	                  .color = !opt->json && scan_cmd_color(),
+	                  .stdout_tty = isatty(STDOUT_FILENO)};
 	emg_scanner_t *scanners[SCAN_CMD_MAX_JOBS] = {0};
 	unsigned n = 0;
 	rc = 2;
