@@ -1,0 +1,220 @@
+/*
+ * unpack_zip.c - the ZIP back end of unpack.c, through libzip.
+ *
+ * libzip reads the central directory from a read-only buffer source (no
+ * file is opened) and decrypts ZipCrypto and WinZip AES with the password
+ * given per member (zip_fopen_index_encrypted).  A wrong password fails
+ * at the verifier; one that slips past it (ZipCrypto: 1 in 256, AES: 1 in
+ * 65536) shows as a bad inflate stream or a CRC / HMAC mismatch, which we
+ * report as a bad password, not as corruption.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <zip.h>
+
+#include "unpack_int.h"
+
+static const char *unpack_zip_method(uint16_t em)
+{
+	switch (em) {
+	case ZIP_EM_NONE:
+		return "none";
+	case ZIP_EM_TRAD_PKWARE:
+		return "zipcrypto";
+	case ZIP_EM_AES_128:
+		return "aes128";
+	case ZIP_EM_AES_192:
+		return "aes192";
+	case ZIP_EM_AES_256:
+		return "aes256";
+	default:
+		return "unknown";
+	}
+}
+
+/* List entry I into the member table. */
+static emg_status_t unpack_zip_entry(unpack_t *u, zip_uint64_t i)
+{
+	zip_stat_t st;
+	unpack_member_t m;
+	size_t nlen;
+
+	memset(&m, 0, sizeof(m));
+	zip_stat_init(&st);
+	/* Raw names: libzip would guess CP437 for a CP932 name. */
+	if (zip_stat_index(u->zip, i, ZIP_FL_ENC_RAW, &st) != 0)
+		st.valid = 0;
+	if ((st.valid & ZIP_STAT_NAME) && st.name != NULL) {
+		nlen = strlen(st.name);
+		m.name = unpack_name_utf8(st.name, nlen);
+		m.is_dir = nlen > 0 && st.name[nlen - 1] == '/';
+	} else
+		m.name = strdup("");
+	if (m.name == NULL)
+		return EMG_ENOMEM;
+	if (st.valid & ZIP_STAT_SIZE)
+		m.size = st.size;
+	if (st.valid & ZIP_STAT_COMP_SIZE)
+		m.csize = st.comp_size;
+	m.method = "none";
+	if (st.valid & ZIP_STAT_ENCRYPTION_METHOD) {
+		m.encrypted = st.encryption_method != ZIP_EM_NONE;
+		m.method = unpack_zip_method(st.encryption_method);
+	}
+	return unpack_add(u, &m);
+}
+
+emg_status_t unpack_zip_open(unpack_t *u, char *why, size_t whylen)
+{
+	zip_error_t err;
+	zip_source_t *src;
+	zip_int64_t n;
+	emg_status_t st;
+
+	zip_error_init(&err);
+	src = zip_source_buffer_create(u->data, u->len, 0, &err);
+	if (src == NULL) {
+		unpack_why(why, whylen, "%s", zip_error_strerror(&err));
+		zip_error_fini(&err);
+		return EMG_ENOMEM;
+	}
+	u->zip = zip_open_from_source(src, ZIP_RDONLY, &err);
+	if (u->zip == NULL) {
+		unpack_why(why, whylen, "%s", zip_error_strerror(&err));
+		zip_error_fini(&err);
+		zip_source_free(src);
+		return EMG_EPARSE;
+	}
+	zip_error_fini(&err);
+	u->kind = UNPACK_KIND_ZIP;
+	u->format_name = "zip";
+	n = zip_get_num_entries(u->zip, 0);
+	for (zip_int64_t i = 0; i < n; i++) {
+		if (unpack_full(u)) {
+			u->truncated = true;
+			unpack_why(why, whylen, "more than %zu members", u->n);
+			break;
+		}
+		st = unpack_zip_entry(u, (zip_uint64_t)i);
+		if (st != EMG_OK)
+			return st;
+	}
+	return EMG_OK;
+}
+
+/* Did a read error come from a password that passed the verifier? */
+static bool unpack_zip_badpw_error(int ze)
+{
+	return ze == ZIP_ER_CRC || ze == ZIP_ER_ZLIB ||
+	       ze == ZIP_ER_COMPRESSED_DATA || ze == ZIP_ER_WRONGPASSWD ||
+	       ze == ZIP_ER_INCONS;
+}
+
+/* Open member I; on failure set S->result and WHY. */
+static zip_file_t *unpack_zip_fopen(unpack_t *u, size_t i, const char *pw,
+                                    unpack_stream_t *s, char *why,
+                                    size_t whylen)
+{
+	zip_file_t *zf;
+	int ze;
+
+	zf = zip_fopen_index_encrypted(u->zip, i, 0, pw);
+	if (zf != NULL)
+		return zf;
+	ze = zip_error_code_zip(zip_get_error(u->zip));
+	if (ze == ZIP_ER_NOPASSWD || ze == ZIP_ER_WRONGPASSWD) {
+		s->result = UNPACK_RESULT_BAD_PASSWORD;
+	} else {
+		s->result = UNPACK_RESULT_CORRUPT;
+		unpack_why(why, whylen, "%s",
+		           zip_error_strerror(zip_get_error(u->zip)));
+	}
+	zip_error_clear(u->zip);
+	return NULL;
+}
+
+/* Stream an open member to the sink, at most MAXCHUNKS chunks (0: all). */
+static void unpack_zip_stream(unpack_t *u, size_t i, zip_file_t *zf,
+                              unpack_stream_t *s, unsigned maxchunks,
+                              char *why, size_t whylen)
+{
+	unsigned chunks = 0;
+
+	for (;;) {
+		zip_int64_t r = zip_fread(zf, u->buf, UNPACK_BUFSIZE);
+		if (r < 0) {
+			int ze = zip_error_code_zip(zip_file_get_error(zf));
+			if (u->m[i].encrypted && unpack_zip_badpw_error(ze)) {
+				s->result = UNPACK_RESULT_BAD_PASSWORD;
+				return;
+			}
+			s->result = UNPACK_RESULT_CORRUPT;
+			unpack_why(why, whylen, "%s",
+			           zip_error_strerror(zip_file_get_error(zf)));
+			return;
+		}
+		if (r == 0)
+			return;
+		if (!unpack_deliver(s, u->buf, (size_t)r))
+			return;
+		if (maxchunks != 0 && ++chunks >= maxchunks)
+			return;
+	}
+}
+
+emg_status_t unpack_zip_read(unpack_t *u, size_t i, const char *password,
+                             unpack_stream_t *s, char *why, size_t whylen)
+{
+	zip_file_t *zf;
+
+	s->cin = u->m[i].csize;
+	zf = unpack_zip_fopen(u, i, password, s, why, whylen);
+	if (zf == NULL)
+		return EMG_OK;
+	unpack_zip_stream(u, i, zf, s, 0, why, whylen);
+	zip_fclose(zf);
+	return EMG_OK;
+}
+
+/* Discards output: the password check only needs the decoder's verdict. */
+static int unpack_zip_null_sink(void *ctx, const uint8_t *buf, size_t n)
+{
+	(void)ctx;
+	(void)buf;
+	(void)n;
+	return 0;
+}
+
+bool unpack_zip_password_ok(unpack_t *u, size_t i, const char *password)
+{
+	unpack_stream_t s;
+	unpack_limits_t saved = u->lim;
+	uint64_t saved_total = u->total_out;
+	zip_file_t *zf;
+
+	memset(&s, 0, sizeof(s));
+	s.u = u;
+	s.sink = unpack_zip_null_sink;
+	s.result = UNPACK_RESULT_OK;
+	zf = unpack_zip_fopen(u, i, password, &s, NULL, 0);
+	if (zf == NULL)
+		return false;
+	/* The first chunks catch a password that only passed the verifier
+	 * (the inflate stream breaks at once); they are not output. */
+	u->lim.max_bytes = 0;
+	u->lim.max_ratio = 0;
+	unpack_zip_stream(u, i, zf, &s, UNPACK_CHECK_CHUNKS, NULL, 0);
+	u->lim = saved;
+	u->total_out = saved_total;
+	zip_fclose(zf);
+	return s.result == UNPACK_RESULT_OK;
+}
+
+void unpack_zip_close(unpack_t *u)
+{
+	if (u->zip != NULL) {
+		zip_discard(u->zip);
+		u->zip = NULL;
+	}
+}
