@@ -37,7 +37,8 @@ struct unpack {
 	uint64_t skip_work; /* bytes decompressed only to skip members */
 	uint8_t *buf;       /* UNPACK_BUFSIZE bytes */
 
-	struct zip *zip; /* UNPACK_KIND_ZIP */
+	struct zip *zip;              /* UNPACK_KIND_ZIP */
+	struct unpack_zsrc *zsrc;     /* its memory source (owned by zip) */
 
 	struct archive *ar; /* UNPACK_KIND_LA: the cached reader ... */
 	unsigned la_formats; /* ... which formats it enables ... */

@@ -7,6 +7,12 @@
  * at the verifier; one that slips past it (ZipCrypto: 1 in 256, AES: 1 in
  * 65536) shows as a bad inflate stream or a CRC / HMAC mismatch, which we
  * report as a bad password, not as corruption.
+ *
+ * The archive bytes reach libzip through our own read-only source over
+ * the caller's memory (zip_source_function), which counts what libzip
+ * reads: the compressed bytes consumed so far, so that the ratio limit is
+ * checked against real progress (a 1 GB member of zeros is stopped after
+ * ratio_floor bytes, not after ratio * its whole compressed size).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +36,73 @@ static const char *unpack_zip_method(uint16_t em)
 		return "aes256";
 	default:
 		return "unknown";
+	}
+}
+
+/* The memory source: the caller's buffer, a position, a read count. */
+struct unpack_zsrc {
+	const uint8_t *data;
+	zip_uint64_t len, pos;
+	uint64_t nread;
+	zip_error_t err;
+};
+typedef struct unpack_zsrc unpack_zsrc_t;
+
+static zip_int64_t unpack_zsrc_seek(unpack_zsrc_t *m, void *arg,
+                                    zip_uint64_t argl)
+{
+	zip_int64_t off = zip_source_seek_compute_offset(
+		m->pos, m->len, arg, argl, &m->err);
+
+	if (off < 0)
+		return -1;
+	m->pos = (zip_uint64_t)off;
+	return 0;
+}
+
+static zip_int64_t unpack_zsrc_cb(void *ud, void *data, zip_uint64_t n,
+                                  zip_source_cmd_t cmd)
+{
+	unpack_zsrc_t *m = ud;
+	zip_uint64_t k;
+
+	switch (cmd) {
+	case ZIP_SOURCE_OPEN:
+		m->pos = 0;
+		return 0;
+	case ZIP_SOURCE_READ:
+		k = m->len - m->pos < n ? m->len - m->pos : n;
+		memcpy(data, m->data + m->pos, (size_t)k);
+		m->pos += k;
+		m->nread += k;
+		return (zip_int64_t)k;
+	case ZIP_SOURCE_CLOSE:
+		return 0;
+	case ZIP_SOURCE_STAT: {
+		zip_stat_t *st = data;
+		zip_stat_init(st);
+		st->size = m->len;
+		st->valid |= ZIP_STAT_SIZE;
+		return sizeof(*st);
+	}
+	case ZIP_SOURCE_ERROR:
+		return zip_error_to_data(&m->err, data, n);
+	case ZIP_SOURCE_FREE:
+		zip_error_fini(&m->err);
+		free(m);
+		return 0;
+	case ZIP_SOURCE_SEEK:
+		return unpack_zsrc_seek(m, data, n);
+	case ZIP_SOURCE_TELL:
+		return (zip_int64_t)m->pos;
+	case ZIP_SOURCE_SUPPORTS:
+		return zip_source_make_command_bitmap(
+			ZIP_SOURCE_OPEN, ZIP_SOURCE_READ, ZIP_SOURCE_CLOSE,
+			ZIP_SOURCE_STAT, ZIP_SOURCE_ERROR, ZIP_SOURCE_FREE,
+			ZIP_SOURCE_SEEK, ZIP_SOURCE_TELL, ZIP_SOURCE_SUPPORTS, -1);
+	default:
+		zip_error_set(&m->err, ZIP_ER_OPNOTSUPP, 0);
+		return -1;
 	}
 }
 
@@ -69,13 +142,21 @@ emg_status_t unpack_zip_open(unpack_t *u, char *why, size_t whylen)
 {
 	zip_error_t err;
 	zip_source_t *src;
+	unpack_zsrc_t *m;
 	zip_int64_t n;
 	emg_status_t st;
 
+	m = calloc(1, sizeof(*m));
+	if (m == NULL)
+		return EMG_ENOMEM;
+	m->data = u->data;
+	m->len = u->len;
+	zip_error_init(&m->err);
 	zip_error_init(&err);
-	src = zip_source_buffer_create(u->data, u->len, 0, &err);
+	src = zip_source_function_create(unpack_zsrc_cb, m, &err);
 	if (src == NULL) {
-		unpack_why(why, whylen, "%s", zip_error_strerror(&err));
+		zip_error_fini(&m->err);
+		free(m);
 		zip_error_fini(&err);
 		return EMG_ENOMEM;
 	}
@@ -83,9 +164,10 @@ emg_status_t unpack_zip_open(unpack_t *u, char *why, size_t whylen)
 	if (u->zip == NULL) {
 		unpack_why(why, whylen, "%s", zip_error_strerror(&err));
 		zip_error_fini(&err);
-		zip_source_free(src);
+		zip_source_free(src); /* frees M through ZIP_SOURCE_FREE */
 		return EMG_EPARSE;
 	}
+	u->zsrc = m;
 	zip_error_fini(&err);
 	u->kind = UNPACK_KIND_ZIP;
 	u->format_name = "zip";
@@ -140,6 +222,7 @@ static void unpack_zip_stream(unpack_t *u, size_t i, zip_file_t *zf,
                               char *why, size_t whylen)
 {
 	unsigned chunks = 0;
+	uint64_t in0 = u->zsrc->nread;
 
 	for (;;) {
 		zip_int64_t r = zip_fread(zf, u->buf, UNPACK_BUFSIZE);
@@ -156,6 +239,9 @@ static void unpack_zip_stream(unpack_t *u, size_t i, zip_file_t *zf,
 		}
 		if (r == 0)
 			return;
+		/* Compressed bytes behind this output (libzip reads ahead
+		 * a little, which only makes the ratio look smaller). */
+		s->cin = u->zsrc->nread - in0;
 		if (!unpack_deliver(s, u->buf, (size_t)r))
 			return;
 		if (maxchunks != 0 && ++chunks >= maxchunks)
@@ -168,7 +254,6 @@ emg_status_t unpack_zip_read(unpack_t *u, size_t i, const char *password,
 {
 	zip_file_t *zf;
 
-	s->cin = u->m[i].csize;
 	zf = unpack_zip_fopen(u, i, password, s, why, whylen);
 	if (zf == NULL)
 		return EMG_OK;
@@ -214,7 +299,8 @@ bool unpack_zip_password_ok(unpack_t *u, size_t i, const char *password)
 void unpack_zip_close(unpack_t *u)
 {
 	if (u->zip != NULL) {
-		zip_discard(u->zip);
+		zip_discard(u->zip); /* frees the source and u->zsrc */
 		u->zip = NULL;
+		u->zsrc = NULL;
 	}
 }
