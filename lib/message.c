@@ -98,16 +98,31 @@ message_problem(message_ctx_t *c, const char *fmt, ...)
 	g_free(valid);
 }
 
+static void message_guess_to_utf8(const char *s, size_t len, GString *out);
+
+/* A malloc'd copy of S that is valid UTF-8 whatever S holds: GMime passes
+ * through bytes it could not convert (RFC 2231 values in a wrong charset),
+ * and message.h promises UTF-8 everywhere. */
 static char *
 message_strndup(message_ctx_t *c, const char *s, size_t len)
 {
-	char *p = malloc(len + 1);
-	if (p == NULL) {
-		c->oom = true;
-		return NULL;
+	GString *u = NULL;
+	char *p;
+
+	if (!g_utf8_validate(s, (gssize)len, NULL)) {
+		u = g_string_sized_new(len + 8);
+		message_guess_to_utf8(s, len, u);
+		s = u->str;
+		len = u->len;
 	}
-	memcpy(p, s, len);
-	p[len] = '\0';
+	if ((p = malloc(len + 1)) == NULL)
+		c->oom = true;
+	else {
+		memcpy(p, s, len);
+		p[len] = '\0';
+	}
+	if (u != NULL)
+		g_string_free(u, TRUE);
 	return p;
 }
 

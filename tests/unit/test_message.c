@@ -209,6 +209,9 @@ static const struct {
 	/* raw Shift_JIS in quotes: 資料.doc */
 	{"Content-Type: application/msword; name=\"\x8e\x91\x97\xbf.doc\"",
 	 "\xe8\xb3\x87\xe6\x96\x99.doc"},
+	/* bytes that are not UTF-8 whatever the label says: still UTF-8 out */
+	{"Content-Type: application/pdf\nContent-Disposition: attachment;"
+	 " filename*=utf-8''%ff%fe.pdf", "\xc3\xbf\xc3\xbe.pdf"},
 	/* a named text part is an attachment, not body */
 	{"Content-Type: text/plain; name=\"notes.txt\"", "notes.txt"},
 	{"Content-Type: text/html\nContent-Disposition: attachment", NULL},
