@@ -251,7 +251,8 @@ scan_cmd_process(scan_ctx_t *ctx, emg_scanner_t *sc, scan_slot_t *s)
 	} else {
 		s->status = emg_report_action(rep) > EMG_ACTION_ACCEPT ? 1 : 0;
 	}
-	emg_report_free(rep);
+	if (rep != NULL)
+		emg_report_free(rep);
 out:
 	if (s->out == NULL && s->err == NULL) { /* formatting ran out */
 		s->status = 2;
