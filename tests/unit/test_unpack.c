@@ -751,9 +751,12 @@ END_TEST
 static void make_fixtures(void)
 {
 	const char *env = getenv("EMG_UNPACK_FIXTURES");
-	const char *srcdir = getenv("srcdir");
+	const char *srcdir = getenv("top_srcdir"); /* make check sets it */
 	const char *tmp = getenv("TMPDIR");
 	char cmd[2048];
+
+	if (srcdir == NULL)
+		srcdir = getenv("srcdir");
 
 	if (env != NULL) {
 		snprintf(fixdir, sizeof(fixdir), "%s", env);
