@@ -47,7 +47,6 @@ enum message_limit_bit {
 	MESSAGE_HIT_TEXT = 1u << 2,
 	MESSAGE_HIT_HEADERS = 1u << 3,
 	MESSAGE_HIT_HSIZE = 1u << 4,
-	MESSAGE_HIT_DATA = 1u << 5,
 };
 
 typedef struct message_ctx {
