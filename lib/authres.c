@@ -328,11 +328,24 @@ static bool authres_ip_internal(const char *ip, const emg_config_t *cfg)
 	                       cfg->n_internal_networks);
 }
 
-/* Index of the topmost Received header whose client is outside, or
- * n_headers when there is none: everything above it was added by us. */
-static size_t authres_boundary(const emg_scan_t *scan)
+/* Where our own headers end.  `outside` is the topmost Received whose
+ * client is outside InternalNetworks: our MTA's own line.  `next` is the
+ * Received below it, added by the previous hop (n_headers when none).
+ * Milters such as OpenDKIM and OpenDMARC insert their Authentication-Results
+ * right below our Received line (smfi_insheader index 1), so the block
+ * between `outside` and `next` is ours too, unless our MTA already put
+ * trusted headers above its Received line: an MTA adds them in one place,
+ * so a second set lower down came with the message. */
+typedef struct authres_zone {
+	size_t outside;
+	size_t next;
+	bool ours_above;
+} authres_zone_t;
+
+static authres_zone_t authres_find_zone(const emg_scan_t *scan)
 {
 	const emg_message_t *m = scan->msg;
+	authres_zone_t z = {m->n_headers, m->n_headers, false};
 	char ip[64], helo[256];
 
 	for (size_t i = 0; i < m->n_headers; i++) {
@@ -340,13 +353,26 @@ static size_t authres_boundary(const emg_scan_t *scan)
 
 		if (h->name == NULL || strcasecmp(h->name, "Received") != 0)
 			continue;
+		if (z.outside < m->n_headers) {
+			z.next = i;
+			break;
+		}
 		if (envelope_parse_received(h->value, ip, sizeof(ip), helo,
-		                            sizeof(helo)) != 0)
-			continue;
-		if (!authres_ip_internal(ip, scan->cfg))
-			return i;
+		                            sizeof(helo)) == 0 &&
+		    !authres_ip_internal(ip, scan->cfg))
+			z.outside = i;
 	}
-	return m->n_headers;
+	return z;
+}
+
+/* True when the trusted header at index I came with the message. */
+static bool authres_forged_at(const authres_zone_t *z, size_t i)
+{
+	if (i < z->outside)
+		return false;
+	if (i < z->next)
+		return z->ours_above;
+	return true;
 }
 
 /* "spf=fail smtp.mailfrom=x@y (by mx.example.test)" into BUF, once. */
@@ -418,12 +444,26 @@ static emg_status_t authres_emit(emg_scan_t *scan, const authres_verdict_t *v)
 	return rc;
 }
 
+/* Parse header I into AR when it is an Authentication-Results header of
+ * a trusted authserv-id. */
+static bool authres_trusted_at(const emg_scan_t *scan, size_t i, authres_t *ar)
+{
+	const emg_header_t *h = &scan->msg->headers[i];
+
+	if (h->name == NULL ||
+	    strcasecmp(h->name, "Authentication-Results") != 0)
+		return false;
+	return authres_parse(h->raw ? h->raw : h->value, ar) >= 0 &&
+	       strlist_has_nocase(&scan->cfg->trusted_authserv_ids,
+	                          ar->authserv_id);
+}
+
 static emg_status_t authres_check(emg_scan_t *scan, void *state)
 {
 	const emg_message_t *m = scan->msg;
 	authres_verdict_t v = {0};
 	emg_status_t rc = EMG_OK;
-	size_t boundary;
+	authres_zone_t zone;
 	authres_t *ar;
 
 	(void)state;
@@ -432,23 +472,20 @@ static emg_status_t authres_check(emg_scan_t *scan, void *state)
 	ar = malloc(sizeof(*ar));
 	if (ar == NULL)
 		return EMG_ENOMEM;
-	boundary = authres_boundary(scan);
+	zone = authres_find_zone(scan);
+	/* First pass: does our MTA put trusted headers above its line? */
+	for (size_t i = 0; i < zone.outside && i < m->n_headers; i++)
+		if (authres_trusted_at(scan, i, ar))
+			zone.ours_above = true;
 	for (size_t i = 0; i < m->n_headers && rc == EMG_OK; i++) {
-		const emg_header_t *h = &m->headers[i];
-
-		if (h->name == NULL ||
-		    strcasecmp(h->name, "Authentication-Results") != 0)
+		if (!authres_trusted_at(scan, i, ar))
 			continue;
-		if (authres_parse(h->raw ? h->raw : h->value, ar) < 0 ||
-		    !strlist_has_nocase(&scan->cfg->trusted_authserv_ids,
-		                        ar->authserv_id))
-			continue;
-		if (i > boundary)
+		if (authres_forged_at(&zone, i))
 			rc = scan_emit(scan, "SPOOF_AUTHRES_FORGED",
 			               "Authentication-Results by %s (header %zu) "
-			               "arrived from outside, below header %zu "
-			               "(Received)",
-			               ar->authserv_id, i + 1, boundary + 1);
+			               "arrived with the message from outside "
+			               "(below header %zu, our Received line)",
+			               ar->authserv_id, i + 1, zone.outside + 1);
 		else
 			authres_collect(ar, &v);
 	}

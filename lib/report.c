@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "text.h"
 
 emg_status_t
 report_new(emg_report_t **out)
@@ -129,10 +130,23 @@ report_json_score(double v)
 	return json_object_new_double_s(v, buf);
 }
 
+/* A JSON string that is valid UTF-8 whatever the message held: names and
+ * subjects come from hostile input, and a JSON Lines consumer rejects a line
+ * with broken UTF-8. */
 static json_object *
 report_json_str(const char *s)
 {
-	return s != NULL ? json_object_new_string(s) : NULL;
+	if (s == NULL)
+		return NULL;
+	size_t len = strlen(s);
+	if (text_valid_utf8(s, len))
+		return json_object_new_string(s);
+	char *fixed = text_utf8_repair(s, len);
+	if (fixed == NULL)
+		return NULL;
+	json_object *o = json_object_new_string(fixed);
+	free(fixed);
+	return o;
 }
 
 /* The attachment tree, iterative over levels would need a stack of its own;
@@ -173,8 +187,7 @@ report_json_findings(const emg_report_t *r)
 		                       json_object_new_string(f->category));
 		json_object_object_add(o, "score", report_json_score(f->score));
 		json_object_object_add(o, "detail",
-		                       json_object_new_string(f->detail ? f->detail
-		                                                        : ""));
+		                       report_json_str(f->detail ? f->detail : ""));
 		json_object_array_add(arr, o);
 	}
 	return arr;
@@ -217,7 +230,12 @@ emg_report_json(const emg_report_t *r, const char *file, char **out)
 static void
 report_put_safe(FILE *fp, const char *s)
 {
-	const unsigned char *p = (const unsigned char *)(s ? s : "");
+	s = s ? s : "";
+	char *fixed = NULL;
+	if (!text_valid_utf8(s, strlen(s)) &&
+	    (fixed = text_utf8_repair(s, strlen(s))) != NULL)
+		s = fixed;
+	const unsigned char *p = (const unsigned char *)s;
 	for (; *p != '\0'; p++) {
 		if (*p < 0x20 || *p == 0x7f) {
 			fputc('?', fp);
@@ -228,6 +246,7 @@ report_put_safe(FILE *fp, const char *s)
 			fputc(*p, fp);
 		}
 	}
+	free(fixed);
 }
 
 typedef struct report_colors {

@@ -195,6 +195,35 @@ int text_valid_utf8(const char *s, size_t len)
 	return 1;
 }
 
+/* A copy of S in which every invalid UTF-8 sequence is replaced by U+FFFD,
+ * so that reports and JSON always carry valid UTF-8 whatever a message
+ * held.  Returns a malloc'd string, or NULL when out of memory. */
+char *text_utf8_repair(const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0, o = 0;
+
+	if (len > (SIZE_MAX - 1) / 3)
+		return NULL;
+	char *out = malloc(len * 3 + 1); /* each bad byte grows to 3 bytes */
+	if (out == NULL)
+		return NULL;
+	while (i < len) {
+		size_t k = text_utf8_seq(p + i, len - i);
+		if (k == 0) {
+			memcpy(out + o, "\xEF\xBF\xBD", 3);
+			o += 3;
+			i++;
+			continue;
+		}
+		memcpy(out + o, p + i, k);
+		o += k;
+		i += k;
+	}
+	out[o] = '\0';
+	return out;
+}
+
 /* ---- HTML to text ---------------------------------------------------- */
 
 static pthread_once_t text_xml_once = PTHREAD_ONCE_INIT;

@@ -22,4 +22,8 @@ char *text_html_to_text(const char *html, size_t len, size_t *outlen);
 /* True when S (UTF-8) is valid UTF-8. */
 int text_valid_utf8(const char *s, size_t len);
 
+/* A copy of LEN bytes of S with invalid UTF-8 replaced by U+FFFD; malloc'd,
+ * NULL when out of memory. */
+char *text_utf8_repair(const char *s, size_t len);
+
 #endif

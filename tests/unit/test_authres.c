@@ -218,6 +218,10 @@ END_TEST
 	"Received: from mx.example.test (mx.example.test [192.0.2.10])\n"   \
 	"\tby mail.example.test (Postfix) with ESMTP id 5EfGh; Mon, 1 Jul " \
 	"2024 10:00:01 +0900\n"
+/* The hop before ours: the sender's own MTA. */
+#define RCVD_PREV                                                           \
+	"Received: from pc.sender.invalid (unknown [198.51.100.7])\n"        \
+	"\tby mail.sender.invalid with ESMTP; Mon, 1 Jul 2024 09:59:59 +0900\n"
 #define BODY                                                                \
 	"From: Sender <a@sender.invalid>\nTo: b@example.test\n"            \
 	"Subject: hello\nMessage-ID: <x@sender.invalid>\n\nHello.\n"
@@ -252,15 +256,20 @@ static const struct {
 	 NULL,
 	 "SPOOF_AUTH_SPF_FAIL,SPOOF_AUTH_DKIM_FAIL,SPOOF_AUTH_DMARC_FAIL,"
 	 "SPOOF_AUTHRES_FORGED"},
-	/* ours above the outside Received line, theirs below it */
+	/* ours above the outside Received line, theirs below the hop
+	 * before it */
 	{"Authentication-Results: mx.example.test; spf=fail "
-	 "smtp.mailfrom=a@sender.invalid\n" RCVD_OUT
+	 "smtp.mailfrom=a@sender.invalid\n" RCVD_OUT RCVD_PREV
 	 "Authentication-Results: mx.example.test; spf=pass; dmarc=pass\n",
 	 "SPOOF_AUTH_SPF_FAIL,SPOOF_AUTHRES_FORGED", NULL},
 	/* a forged pass says nothing, a forged fail is not believed either */
-	{RCVD_OUT "Authentication-Results: mx.example.test; dmarc=fail "
-	          "header.from=sender.invalid\n",
+	{RCVD_OUT RCVD_PREV "Authentication-Results: mx.example.test; "
+	                    "dmarc=fail header.from=sender.invalid\n",
 	 "SPOOF_AUTHRES_FORGED", "SPOOF_AUTH_DMARC_FAIL"},
+	/* OpenDKIM/OpenDMARC insert theirs right below our Received line */
+	{RCVD_OUT "Authentication-Results: mx.example.test; dmarc=fail "
+	          "header.from=sender.invalid\n" RCVD_PREV,
+	 "SPOOF_AUTH_DMARC_FAIL", "SPOOF_AUTHRES_FORGED"},
 	/* a second, internal hop: the gateway's header is still ours */
 	{RCVD_IN "Authentication-Results: relay.example.test; dmarc=fail "
 	         "header.from=sender.invalid\n" RCVD_OUT,
