@@ -120,12 +120,21 @@ lnk_set(lnk_rd_t *rd, char **dst, char *s)
 	*dst = s;
 }
 
+/* Bytes of UTF-8 that code point CP takes. */
+static size_t
+lnk_utf8_len(uint32_t cp)
+{
+	return cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
+}
+
 /* UNITS UTF-16LE code units at P into *DST as UTF-8.  Unpaired surrogates
  * and NULs become U+FFFD; the result stops at LNK_MAX_STRING bytes. */
 static void
 lnk_utf16(lnk_rd_t *rd, const uint8_t *p, size_t units, char **dst)
 {
-	char *s = malloc(LNK_MAX_STRING + 1);
+	/* A unit never takes more than 3 bytes (a pair takes 4 for 2). */
+	size_t cap = units < LNK_MAX_STRING / 3 ? units * 3 : LNK_MAX_STRING;
+	char *s = malloc(cap + 1);
 	size_t o = 0, i = 0;
 
 	if (s == NULL) {
@@ -144,7 +153,7 @@ lnk_utf16(lnk_rd_t *rd, const uint8_t *p, size_t units, char **dst)
 		}
 		if (cp == 0 || (cp >= 0xD800 && cp < 0xE000))
 			cp = 0xFFFD;
-		if (o + 4 > LNK_MAX_STRING) {
+		if (o + lnk_utf8_len(cp) > cap) {
 			rd->out->truncated = true;
 			break;
 		}
@@ -621,9 +630,11 @@ lnk_parse(const uint8_t *d, size_t n, lnk_info_t *out, char *why, size_t whylen)
 
 	if (why != NULL && whylen > 0)
 		why[0] = '\0';
-	if (out == NULL || (d == NULL && n > 0))
+	if (out == NULL)
 		return EMG_EINVAL;
-	memset(out, 0, sizeof(*out));
+	memset(out, 0, sizeof(*out)); /* freeable whatever the result */
+	if (d == NULL && n > 0)
+		return EMG_EINVAL;
 	if (!lnk_is_shortcut(d, n)) {
 		lnk_fail(&rd, n < LNK_HEADER_SIZE
 		                  ? "shorter than the header"
