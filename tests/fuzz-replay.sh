@@ -1,31 +1,37 @@
 #!/bin/sh
-# fuzz-replay.sh - replay the committed fuzz corpus through the message fuzz
-# target without libFuzzer (tests/fuzz/fuzz_message_replay, built by make
-# check from fuzz_message.c + fuzz_main.c).  Any crash, abort or sanitizer
-# report in the library fails the test.  A crash found by the real fuzzer
-# (configure --enable-fuzzing) is added to tests/fuzz/corpus/message/ so that
-# it stays fixed.  Exit: 0 pass, 1 fail, 77 skip (binary or corpus missing).
+# fuzz-replay.sh - replay the committed fuzz corpora through every fuzz
+# target without libFuzzer: tests/fuzz/fuzz_NAME_replay (built by make check
+# from fuzz_NAME.c + fuzz_main.c) over tests/fuzz/corpus/NAME/.  Any crash,
+# abort or sanitizer report fails the test.  A crash found by the real fuzzer
+# (configure --enable-fuzzing) is added to the target's corpus so that it
+# stays fixed.  Exit: 0 pass, 1 fail, 77 skip (nothing built).
 
 : "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
 : "${top_builddir:=.}"
 
-bin="$top_builddir/tests/fuzz/fuzz_message_replay"
-corpus="$top_srcdir/tests/fuzz/corpus/message"
-
-if [ ! -x "$bin" ]; then
-	echo "fuzz-replay: $bin not built, skipping"
+ran=0
+failed=0
+for bin in "$top_builddir"/tests/fuzz/fuzz_*_replay; do
+	[ -x "$bin" ] || continue
+	name=$(basename "$bin" _replay)
+	corpus="$top_srcdir/tests/fuzz/corpus/${name#fuzz_}"
+	if [ ! -d "$corpus" ]; then
+		echo "fuzz-replay: $name: no corpus at $corpus"
+		failed=$((failed + 1))
+		continue
+	fi
+	ran=$((ran + 1))
+	if "$bin" "$corpus" >"$top_builddir/tests/$name-replay.out" 2>&1; then
+		echo "fuzz-replay: $name: PASS ($(ls "$corpus" | wc -l) inputs)"
+	else
+		rc=$?
+		tail -n 20 "$top_builddir/tests/$name-replay.out"
+		echo "fuzz-replay: $name: FAIL (exit status $rc)"
+		failed=$((failed + 1))
+	fi
+done
+if [ "$ran" -eq 0 ] && [ "$failed" -eq 0 ]; then
+	echo "fuzz-replay: no replay binary built, skipping"
 	exit 77
 fi
-if [ ! -d "$corpus" ]; then
-	echo "fuzz-replay: no corpus at $corpus, skipping"
-	exit 77
-fi
-
-"$bin" "$corpus"
-rc=$?
-if [ "$rc" -ne 0 ]; then
-	echo "fuzz-replay: FAIL (exit status $rc)"
-	exit 1
-fi
-echo "fuzz-replay: PASS"
-exit 0
+[ "$failed" -eq 0 ]
