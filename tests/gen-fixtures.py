@@ -453,8 +453,9 @@ def authres_untrusted(n=28):
 
 @fixture(must=[AR_FORGED], must_not=[ANY_AUTH])
 def authres_forged_below(n=29):
-    """An Authentication-Results header claiming our authserv-id arrived
-    with the message from outside (below our boundary Received line)."""
+    """Our MX puts its Authentication-Results above its Received line; a
+    second one claiming our authserv-id right below that line (a sender
+    talking straight to our MX) came with the message: forged."""
     return mail(n, "Sato Hanako <sato@partner.test>", "Payment",
                 "Payment details changed.\n", ip="203.0.113.132",
                 helo="mta.evil.invalid",
@@ -462,6 +463,33 @@ def authres_forged_below(n=29):
                 below=[("Authentication-Results", ar(MX)),
                        ("Received", "from pc (unknown [203.0.113.200])\n\tby mta.evil.invalid;"
                         " %s" % date(n - 1))])
+
+
+@fixture(must=[AR_FORGED], must_not=[ANY_AUTH])
+def authres_forged_deep(n=41):
+    """A passing Authentication-Results claiming our authserv-id sits below
+    the sender's own Received line: it can only have come with the message,
+    even though our MX added no header of its own."""
+    return mail(n, "Sato Hanako <sato@partner.test>", "Payment",
+                "Payment details changed.\n", ip="203.0.113.133",
+                helo="mta.evil.invalid",
+                below=[("Received", "from pc (unknown [203.0.113.201])\n\tby mta.evil.invalid;"
+                        " %s" % date(n - 1)),
+                       ("Authentication-Results", ar(MX))])
+
+
+@fixture(must=[DMARC_FAIL], must_not=[AR_FORGED, SPF_FAIL, DKIM_FAIL])
+def authres_milter_inserted(n=42):
+    """Our milter (OpenDMARC style, smfi_insheader index 1) put its
+    Authentication-Results right below our Received line; it is ours and
+    says DMARC fail."""
+    return mail(n, "Sato Hanako <sato@partner.test>", "Payment",
+                "Payment details changed.\n", ip="203.0.113.134",
+                helo="mta.evil.invalid",
+                below=[("Authentication-Results",
+                        ar(MX, spf="pass", dkim="none", dmarc="fail",
+                           domain="partner.test").replace(
+                            "smtp.mailfrom=partner.test", "smtp.mailfrom=mta.evil.invalid"))])
 
 
 @fixture(must_not=[ANY_AUTH, ANY_SPOOF], action="accept")
