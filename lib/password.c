@@ -363,13 +363,14 @@ pw_add(pw_ctx_t *c, const char *tok, size_t len, const char *source)
 
 /* "body line 3 after パスワード" / "subject after PW". */
 static void
-pw_source(char *buf, size_t len, const pw_line_t *ln, unsigned no,
-          const char *how, const char *tag)
+pw_source(char *buf, size_t len, const pw_line_t *ln, const char *how,
+          const char *tag)
 {
 	if (ln->no == 0)
 		snprintf(buf, len, "%s %s %s", ln->label, how, tag);
 	else
-		snprintf(buf, len, "%s line %u %s %s", ln->label, no, how, tag);
+		snprintf(buf, len, "%s line %u %s %s", ln->label, ln->no, how,
+		         tag);
 }
 
 /* The value of the keyword ending at P; true when a valid token was seen
@@ -389,14 +390,13 @@ pw_keyword_value(pw_ctx_t *c, const pw_line_t *ln, const char *p, size_t kw,
 	    !pw_token_ok(tok, len, true))
 		return false;
 	*resume = after;
-	pw_source(src, sizeof(src), ln, ln->no, "after", pw_keywords[kw].tag);
+	pw_source(src, sizeof(src), ln, "after", pw_keywords[kw].tag);
 	pw_add(c, tok, len, src);
 	/* "Password: Summer2024!": the '!' may be the password's own; try
 	 * the text as written after the stripped form. */
 	if (tok + len < after && tok == p && pw_only(tok + len, after, "!?.") &&
 	    pw_token_ok(tok, (size_t)(after - tok), true)) {
-		pw_source(src, sizeof(src), ln, ln->no, "after",
-		          pw_keywords[kw].tag);
+		pw_source(src, sizeof(src), ln, "after", pw_keywords[kw].tag);
 		strncat(src, ", as written", sizeof(src) - strlen(src) - 1);
 		pw_add(c, tok, (size_t)(after - tok), src);
 	}
@@ -504,8 +504,7 @@ pw_line_quotes(pw_ctx_t *c, const pw_line_t *ln)
 			p += strlen(pw_quotes[which].open);
 			continue;
 		}
-		pw_source(src, sizeof(src), ln, ln->no, "in",
-		          pw_quotes[which].tag);
+		pw_source(src, sizeof(src), ln, "in", pw_quotes[which].tag);
 		pw_add(c, tok, len, src);
 		p = after;
 	}
