@@ -43,6 +43,7 @@
 typedef struct scan_opts {
 	const char *conf;
 	bool json;
+	bool summary; /* one verdict line per message */
 	unsigned jobs;
 	emg_envelope_t env;
 	const char *rcpts[SCAN_CMD_MAX_RCPTS];
@@ -83,12 +84,13 @@ typedef struct scan_ctx {
 static void
 scan_cmd_usage(FILE *fp)
 {
-	fputs("usage: emguard scan [-c CONF] [--json] [--jobs N]"
+	fputs("usage: emguard scan [-c CONF] [--json | --summary] [--jobs N]"
 	      " [--mail-from ADDR] [--rcpt ADDR]...\n"
 	      "                    [--client-ip IP] [--helo NAME]"
 	      " [--auth-user NAME] PATH...\n"
 	      "PATH is a message file, - for stdin, an mbox file, a Maildir"
 	      " or a directory.\n"
+	      "--summary prints one verdict line per message.\n"
 	      "--jobs 0 uses one worker per CPU.  Exit status: 0 all accepted,"
 	      " 1 some message\nabove accept, 2 usage or I/O error.\n",
 	      fp);
@@ -138,11 +140,13 @@ scan_cmd_is_ip(const char *s)
 static int
 scan_cmd_args(int argc, char **argv, scan_opts_t *opt)
 {
-	enum { O_JSON = 256, O_JOBS, O_FROM, O_RCPT, O_IP, O_HELO, O_AUTH };
+	enum { O_JSON = 256, O_SUMMARY, O_JOBS, O_FROM, O_RCPT, O_IP, O_HELO,
+	       O_AUTH };
 	static const struct option longopts[] = {
 	    {"config", required_argument, NULL, 'c'},
 	    {"help", no_argument, NULL, 'h'},
 	    {"json", no_argument, NULL, O_JSON},
+	    {"summary", no_argument, NULL, O_SUMMARY},
 	    {"jobs", required_argument, NULL, O_JOBS},
 	    {"mail-from", required_argument, NULL, O_FROM},
 	    {"rcpt", required_argument, NULL, O_RCPT},
@@ -159,6 +163,7 @@ scan_cmd_args(int argc, char **argv, scan_opts_t *opt)
 		case 'c': opt->conf = optarg; break;
 		case 'h': scan_cmd_usage(stdout); return 0;
 		case O_JSON: opt->json = true; break;
+		case O_SUMMARY: opt->summary = true; break;
 		case O_FROM: opt->env.mail_from = optarg; break;
 		case O_HELO: opt->env.helo = optarg; break;
 		case O_AUTH: opt->env.auth_user = optarg; break;
@@ -192,6 +197,11 @@ scan_cmd_args(int argc, char **argv, scan_opts_t *opt)
 		default: scan_cmd_usage(stderr); return 2;
 		}
 	}
+	if (opt->json && opt->summary) {
+		fprintf(stderr, "emguard: --json and --summary exclude each "
+		                "other\n");
+		return 2;
+	}
 	opt->env.rcpts = opt->rcpts;
 	opt->paths = argv + optind;
 	opt->n_paths = argc - optind;
@@ -204,6 +214,23 @@ scan_cmd_args(int argc, char **argv, scan_opts_t *opt)
 }
 
 /* ---- one message -------------------------------------------------------- */
+
+/* "quarantine  14.50  path  SYMBOL,SYMBOL": the verdict table of --summary.
+ * The label is a path that may hold any byte: control characters are
+ * replaced so that a hostile file name cannot drive the terminal. */
+static void
+scan_cmd_summary_line(const emg_report_t *rep, const char *label, FILE *fp)
+{
+	fprintf(fp, "%-10s %6.2f  ", emg_action_name(emg_report_action(rep)),
+	        emg_report_score(rep));
+	for (const unsigned char *p = (const unsigned char *)label; *p; p++)
+		fputc(*p < 0x20 || *p == 0x7f ? '?' : *p, fp);
+	size_t n = emg_report_finding_count(rep);
+	for (size_t i = 0; i < n; i++)
+		fprintf(fp, "%s%s", i ? "," : "  ",
+		        emg_report_finding(rep, i)->symbol);
+	fputc('\n', fp);
+}
 
 /* Scan the slot's message (or take its input error) and render the result
  * into the slot; frees the message bytes. */
@@ -235,7 +262,13 @@ scan_cmd_process(scan_ctx_t *ctx, emg_scanner_t *sc, scan_slot_t *s)
 		if (fp == NULL) {
 			st = EMG_ENOMEM;
 		} else {
-			st = emg_report_text(rep, it->label, ctx->color, fp);
+			if (ctx->opt->summary) {
+				scan_cmd_summary_line(rep, it->label, fp);
+			} else {
+				st = emg_report_text(rep, it->label,
+				                     ctx->color, fp);
+				fputc('\n', fp); /* a blank line between reports */
+			}
 			if (fclose(fp) != 0 && st == EMG_OK)
 				st = EMG_ENOMEM;
 		}
@@ -502,6 +535,9 @@ cmd_scan(int argc, char **argv)
 			goto out;
 		}
 	}
+	if (opt->summary)
+		printf("%-10s %6s  %s  %s\n", "ACTION", "SCORE", "MESSAGE",
+		       "FINDINGS");
 	pthread_mutex_init(&ctx.mu, NULL);
 	pthread_cond_init(&ctx.cv_work, NULL);
 	pthread_cond_init(&ctx.cv_space, NULL);
