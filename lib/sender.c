@@ -33,11 +33,16 @@
 /* Room for a domain or an address in a detail. */
 #define SENDER_BUF 256
 
+/* Scores: a signal that legitimate mail also shows (ESP bounce addresses,
+ * list Reply-To) stays below the tag threshold (5) on its own; a signal
+ * that is the attack itself (another address or a protected person's name
+ * in the display name, our own domain from outside) tags on its own but
+ * needs a second signal to reach quarantine (10). */
 static const emg_symbol_t sender_symbols[] = {
-	{"SPOOF_DISPLAY_NAME_ADDR", "spoof.display_name", 4.5,
+	{"SPOOF_DISPLAY_NAME_ADDR", "spoof.display_name", 5.0,
 	 EMG_ACTION_ACCEPT,
 	 "The From display name carries an address of another organisation"},
-	{"SPOOF_DISPLAY_NAME_KNOWN", "spoof.display_name", 3.5,
+	{"SPOOF_DISPLAY_NAME_KNOWN", "spoof.display_name", 5.0,
 	 EMG_ACTION_ACCEPT,
 	 "The From display name is a KnownNames person, the address is not "
 	 "internal"},
@@ -51,7 +56,7 @@ static const emg_symbol_t sender_symbols[] = {
 	{"SPOOF_REPLY_TO_NEWSLETTER", "spoof.reply_to", 0.5, EMG_ACTION_ACCEPT,
 	 "A newsletter or list (List-Unsubscribe) whose Reply-To is another "
 	 "domain"},
-	{"SPOOF_INTERNAL_FROM_OUTSIDE", "spoof.internal_from_outside", 4.5,
+	{"SPOOF_INTERNAL_FROM_OUTSIDE", "spoof.internal_from_outside", 6.0,
 	 EMG_ACTION_ACCEPT,
 	 "An internal From address sent by an outside, unauthenticated client"},
 };
