@@ -44,6 +44,12 @@ struct emg_scan {
 emg_status_t scan_emit(emg_scan_t *scan, const char *symbol, const char *fmt,
                        ...) __attribute__((format(printf, 3, 4)));
 
+/* The same for a finding about one attachment ATT (an archive member, an
+ * embedded file ...): the report lists it under that node too. */
+emg_status_t scan_emit_at(emg_scan_t *scan, const emg_attachment_t *att,
+                          const char *symbol, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
 /* The registered analyzers, in the order they run. */
 extern const emg_analyzer_t *const analyzer_table[];
 extern const size_t analyzer_count;
@@ -53,5 +59,7 @@ extern const emg_analyzer_t sender_analyzer;    /* sender.c */
 extern const emg_analyzer_t lookalike_analyzer; /* lookalike.c */
 extern const emg_analyzer_t authres_analyzer;   /* authres.c */
 extern const emg_analyzer_t unscannable_analyzer; /* scan.c: limits, corrupt */
+extern const emg_analyzer_t attach_analyzer;    /* attach.c */
+extern const emg_analyzer_t active_analyzer;    /* active.c */
 
 #endif

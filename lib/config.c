@@ -82,6 +82,10 @@ static const config_key_t config_keys[] = {
 	{"FreemailDomains", CT_LIST, OFF(freemail_domains), FREEMAIL_DEFAULT,
 	 NULL, "Free-mail providers (a business From with such a Reply-To is "
 	       "suspicious)."},
+	{"ArchivePasswords", CT_LIST, OFF(archive_passwords),
+	 "infected, virus, malware, password, 1234, 12345, 123456", NULL,
+	 "Passwords tried on every encrypted archive after those found in the "
+	 "message."},
 	{"DataStore", CT_STRING, OFF(data_store),
 	 "sqlite:/var/lib/emguard/emguard.db", NULL,
 	 "Thread history and quarantine index: sqlite:PATH or postgresql://..."},

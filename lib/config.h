@@ -33,6 +33,7 @@ struct emg_config {
 	emg_strlist_t known_names;       /* display names of people to protect */
 	emg_strlist_t forwarders;        /* envelope domains that re-send mail */
 	emg_strlist_t freemail_domains;  /* free-mail providers */
+	emg_strlist_t archive_passwords; /* tried on every encrypted archive */
 
 	char *data_store;
 	char *quarantine_dir;

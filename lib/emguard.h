@@ -103,6 +103,12 @@ emg_status_t emg_scan(emg_scanner_t *scanner, const void *data, size_t len,
 emg_status_t emg_scan_file(emg_scanner_t *scanner, const char *name,
                            const void *data, size_t len, emg_report_t **out);
 
+/* Scan DATA as a message when it looks like one (a header block), else as
+ * a single file called NAME: what `emguard scan` does with a path. */
+emg_status_t emg_scan_auto(emg_scanner_t *scanner, const char *name,
+                           const void *data, size_t len,
+                           const emg_envelope_t *env, emg_report_t **out);
+
 /* ---- reports ---------------------------------------------------------- */
 
 typedef struct emg_finding {
@@ -111,6 +117,8 @@ typedef struct emg_finding {
 	double score;         /* effective score (config overrides applied) */
 	const char *detail;   /* for a person; never the message body */
 	emg_action_t force;   /* minimum action this finding forces */
+	const char *object;   /* path of the attachment it is about
+	                       * ("invoice.zip/a.doc"), or NULL */
 } emg_finding_t;
 
 double emg_report_score(const emg_report_t *report);

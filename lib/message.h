@@ -47,8 +47,29 @@ typedef struct emg_attachment {
 	char *real_desc;     /* libmagic description, first 200 bytes */
 	unsigned depth;      /* 0 for a part of the top-level message */
 	bool inline_part;    /* Content-Disposition inline without a name */
-	struct emg_attachment **children; /* parts of an attached message */
+	struct emg_attachment **children; /* parts of an attached message,
+	                                   * members of an archive or image,
+	                                   * files embedded in a document */
 	size_t n_children;
+
+	/* Filled by the attachment walker (walk.c); see attachment.h. */
+	struct emg_attachment *parent; /* NULL for a root */
+	char *path;          /* "invoice.zip/請求書.doc": names from the root */
+	const char *container; /* how it was unpacked from its parent: "zip",
+	                        * "7z", "rar", "tar", "iso", "lzh", "cab",
+	                        * "gzip", "onenote", "rfc822"; NULL for a root */
+	bool expanded;       /* the walker opened it as a container */
+	bool encrypted;      /* encrypted member, or archive with such members */
+	const char *enc_method; /* "zipcrypto", "aes256", "7z-aes", ... */
+	char *opened_with;   /* source of the password that opened it
+	                      * ("body line 3 after パスワード"); never the
+	                      * password itself; NULL when none was needed */
+	bool password_failed; /* encrypted and no candidate opened it */
+	bool unsafe_name;    /* absolute or ../ member name (data only) */
+	uint64_t declared_size; /* uncompressed size the container claims */
+	bool inflated;       /* padding dropped: data is head + content */
+	uint64_t full_size;  /* bytes before padding was dropped */
+	emg_strlist_t problems; /* this object: limits hit, corrupt content */
 } emg_attachment_t;
 
 typedef struct emg_message {

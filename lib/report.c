@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "attachment.h"
 #include "config.h"
 #include "text.h"
 
@@ -26,22 +27,36 @@ report_new(emg_report_t **out)
 	return EMG_OK;
 }
 
-emg_status_t
-report_add(emg_report_t *r, const emg_symbol_t *sym, double score, char *detail)
+static bool
+report_same(const char *a, const char *b)
 {
+	return strcmp(a ? a : "", b ? b : "") == 0;
+}
+
+emg_status_t
+report_add(emg_report_t *r, const emg_symbol_t *sym, double score, char *detail,
+           const emg_attachment_t *att)
+{
+	const char *object = att != NULL ? attachment_label(att) : NULL;
 	for (size_t i = 0; i < r->n_findings; i++) {
 		const emg_finding_t *f = &r->findings[i];
-		if (f->symbol == sym->name &&
-		    strcmp(f->detail ? f->detail : "", detail ? detail : "") == 0) {
+		if (f->symbol == sym->name && report_same(f->detail, detail) &&
+		    report_same(f->object, object)) {
 			free(detail);
 			return EMG_OK;
 		}
+	}
+	char *obj = NULL;
+	if (object != NULL && (obj = strdup(object)) == NULL) {
+		free(detail);
+		return EMG_ENOMEM;
 	}
 	if (r->n_findings == r->cap_findings) {
 		size_t cap = r->cap_findings ? r->cap_findings * 2 : 8;
 		emg_finding_t *v = realloc(r->findings, cap * sizeof(*v));
 		if (v == NULL) {
 			free(detail);
+			free(obj);
 			return EMG_ENOMEM;
 		}
 		r->findings = v;
@@ -53,6 +68,7 @@ report_add(emg_report_t *r, const emg_symbol_t *sym, double score, char *detail)
 		.score = score,
 		.detail = detail,
 		.force = sym->force,
+		.object = obj,
 	};
 	return EMG_OK;
 }
@@ -105,8 +121,10 @@ emg_report_free(emg_report_t *r)
 {
 	if (r == NULL)
 		return;
-	for (size_t i = 0; i < r->n_findings; i++)
+	for (size_t i = 0; i < r->n_findings; i++) {
 		free((char *)r->findings[i].detail);
+		free((char *)r->findings[i].object);
+	}
 	free(r->findings);
 	message_free(r->msg);
 	free(r->subject);
@@ -149,11 +167,56 @@ report_json_str(const char *s)
 	return o;
 }
 
-/* The attachment tree, iterative over levels would need a stack of its own;
- * the depth is bounded by LimitMimeDepth and LimitArchiveDepth, so plain
- * recursion is bounded too. */
+/* The symbols of R's findings about node A. */
 static json_object *
-report_json_attachment(const emg_attachment_t *a)
+report_json_node_findings(const emg_report_t *r, const emg_attachment_t *a)
+{
+	json_object *arr = NULL;
+	const char *label = attachment_label(a);
+	for (size_t i = 0; i < r->n_findings; i++) {
+		const emg_finding_t *f = &r->findings[i];
+		if (f->object == NULL || strcmp(f->object, label) != 0)
+			continue;
+		if (arr == NULL && (arr = json_object_new_array()) == NULL)
+			return NULL;
+		json_object_array_add(arr, json_object_new_string(f->symbol));
+	}
+	return arr;
+}
+
+/* What the walker learnt about node A: only the members that apply, so
+ * that a plain attachment stays a short line. */
+static void
+report_json_walk_fields(json_object *o, const emg_attachment_t *a)
+{
+	if (a->container != NULL)
+		json_object_object_add(o, "container",
+		                       json_object_new_string(a->container));
+	if (a->encrypted) {
+		json_object_object_add(o, "encrypted",
+		                       json_object_new_boolean(1));
+		if (a->enc_method != NULL)
+			json_object_object_add(
+			    o, "encryption", json_object_new_string(a->enc_method));
+	}
+	if (a->opened_with != NULL)
+		json_object_object_add(o, "opened_with",
+		                       report_json_str(a->opened_with));
+	if (a->password_failed)
+		json_object_object_add(o, "password_failed",
+		                       json_object_new_boolean(1));
+	if (a->unsafe_name)
+		json_object_object_add(o, "unsafe_name",
+		                       json_object_new_boolean(1));
+	if (a->inflated)
+		json_object_object_add(o, "full_size",
+		                       json_object_new_int64((int64_t)a->full_size));
+}
+
+/* The attachment tree.  Its depth is bounded by LimitMimeDepth plus
+ * LimitArchiveDepth, so plain recursion is bounded too. */
+static json_object *
+report_json_attachment(const emg_report_t *r, const emg_attachment_t *a)
 {
 	json_object *o = json_object_new_object();
 	if (o == NULL)
@@ -164,11 +227,15 @@ report_json_attachment(const emg_attachment_t *a)
 	                       report_json_str(a->declared_type));
 	json_object_object_add(o, "size", json_object_new_int64((int64_t)a->size));
 	json_object_object_add(o, "sha256", json_object_new_string(a->sha256));
+	report_json_walk_fields(o, a);
+	json_object *findings = report_json_node_findings(r, a);
+	if (findings != NULL)
+		json_object_object_add(o, "findings", findings);
 	if (a->n_children > 0) {
 		json_object *kids = json_object_new_array();
 		for (size_t i = 0; i < a->n_children; i++)
 			json_object_array_add(kids, report_json_attachment(
-			                                    a->children[i]));
+			                                    r, a->children[i]));
 		json_object_object_add(o, "children", kids);
 	}
 	return o;
@@ -188,6 +255,9 @@ report_json_findings(const emg_report_t *r)
 		json_object_object_add(o, "score", report_json_score(f->score));
 		json_object_object_add(o, "detail",
 		                       report_json_str(f->detail ? f->detail : ""));
+		if (f->object != NULL)
+			json_object_object_add(o, "object",
+			                       report_json_str(f->object));
 		json_object_array_add(arr, o);
 	}
 	return arr;
@@ -212,8 +282,8 @@ emg_report_json(const emg_report_t *r, const char *file, char **out)
 	json_object_object_add(root, "findings", report_json_findings(r));
 	json_object *atts = json_object_new_array();
 	for (size_t i = 0; m != NULL && i < m->n_attachments; i++)
-		json_object_array_add(atts,
-		                      report_json_attachment(m->attachments[i]));
+		json_object_array_add(atts, report_json_attachment(
+		                                r, m->attachments[i]));
 	json_object_object_add(root, "attachments", atts);
 
 	const char *s = json_object_to_json_string_ext(

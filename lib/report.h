@@ -23,10 +23,11 @@ struct emg_report {
 };
 
 emg_status_t report_new(emg_report_t **out);
-/* Add a finding of SYM with SCORE; takes ownership of DETAIL (may be NULL).
- * A second finding of the same symbol with the same detail is dropped. */
+/* Add a finding of SYM with SCORE about ATT (NULL for the message); takes
+ * ownership of DETAIL (may be NULL).  A second finding of the same symbol
+ * with the same detail about the same object is dropped. */
 emg_status_t report_add(emg_report_t *r, const emg_symbol_t *sym, double score,
-                        char *detail);
+                        char *detail, const emg_attachment_t *att);
 /* Sum the scores and pick the action under CFG. */
 void report_finish(emg_report_t *r, const emg_config_t *cfg);
 

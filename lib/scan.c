@@ -17,7 +17,9 @@
 #include <time.h>
 
 #include "analyzer.h"
+#include "attachment.h"
 #include "report.h"
+#include "walk.h"
 
 /* ---- the analyzer table -------------------------------------------------- */
 
@@ -29,17 +31,25 @@ static const emg_symbol_t unscannable_symbols[] = {
 	 "The scan ran past LimitScanTime; later checks were skipped"},
 };
 
+/* Problems of the message (limits, corrupt MIME) and of every attachment
+ * node (archive limits, corrupt members) become attach.unscannable. */
 static emg_status_t
 unscannable_check(emg_scan_t *scan, void *state)
 {
 	const emg_strlist_t *p = &scan->msg->problems;
-	for (size_t i = 0; i < p->n; i++) {
-		emg_status_t st = scan_emit(scan, "ATTACH_UNSCANNABLE", "%s",
-		                            p->v[i]);
-		if (st != EMG_OK)
-			return st;
-	}
-	return EMG_OK;
+	emg_status_t st = EMG_OK;
+	for (size_t i = 0; i < p->n && st == EMG_OK; i++)
+		st = scan_emit(scan, "ATTACH_UNSCANNABLE", "%s", p->v[i]);
+	attachment_iter_t it;
+	attachment_iter_init(&it, scan->msg);
+	for (emg_attachment_t *a = attachment_iter_next(&it);
+	     a != NULL && st == EMG_OK; a = attachment_iter_next(&it))
+		for (size_t i = 0; i < a->problems.n && st == EMG_OK; i++)
+			st = scan_emit_at(scan, a, "ATTACH_UNSCANNABLE",
+			                  "%s: %s", attachment_label(a),
+			                  a->problems.v[i]);
+	attachment_iter_done(&it);
+	return st;
 }
 
 const emg_analyzer_t unscannable_analyzer = {
@@ -54,6 +64,8 @@ const emg_analyzer_t *const analyzer_table[] = {
 	&sender_analyzer,
 	&lookalike_analyzer,
 	&authres_analyzer,
+	&attach_analyzer,
+	&active_analyzer,
 };
 const size_t analyzer_count = sizeof(analyzer_table) / sizeof(analyzer_table[0]);
 
@@ -130,21 +142,39 @@ emg_scanner_free(emg_scanner_t *sc)
 
 /* ---- findings ------------------------------------------------------------ */
 
-emg_status_t
-scan_emit(emg_scan_t *scan, const char *symbol, const char *fmt, ...)
+static emg_status_t
+scan_emit_va(emg_scan_t *scan, const emg_attachment_t *att, const char *symbol,
+             const char *fmt, va_list ap)
 {
 	long idx = policy_symbol_find(symbol);
 	if (idx < 0)
 		return EMG_EINVAL; /* a programming error: undeclared symbol */
 	char *detail = NULL;
-	va_list ap;
-	va_start(ap, fmt);
-	int n = vasprintf(&detail, fmt, ap);
-	va_end(ap);
-	if (n < 0)
+	if (vasprintf(&detail, fmt, ap) < 0)
 		return EMG_ENOMEM;
 	return report_add(scan->report, policy_symbol((size_t)idx),
-	                  scan->cfg->symbol_scores[idx], detail);
+	                  scan->cfg->symbol_scores[idx], detail, att);
+}
+
+emg_status_t
+scan_emit(emg_scan_t *scan, const char *symbol, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	emg_status_t st = scan_emit_va(scan, NULL, symbol, fmt, ap);
+	va_end(ap);
+	return st;
+}
+
+emg_status_t
+scan_emit_at(emg_scan_t *scan, const emg_attachment_t *att, const char *symbol,
+             const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	emg_status_t st = scan_emit_va(scan, att, symbol, fmt, ap);
+	va_end(ap);
+	return st;
 }
 
 /* ---- scanning ------------------------------------------------------------ */
@@ -174,6 +204,18 @@ scan_summarise(emg_report_t *r, const emg_message_t *m)
 		}
 	}
 	return EMG_OK;
+}
+
+/* Open the archives, images and embedded files of every attachment. */
+static emg_status_t
+scan_expand(emg_scanner_t *sc, emg_message_t *msg, uint64_t start)
+{
+	walk_ctx_t w = {
+		.cfg = sc->cfg,
+		.magic = sc->magic,
+		.deadline_ms = start + sc->cfg->limits.scan_time_ms,
+	};
+	return walk_expand(msg, &w);
 }
 
 /* Run every analyzer over an already-parsed message. */
@@ -222,6 +264,8 @@ emg_scan(emg_scanner_t *sc, const void *data, size_t len,
 	                   &r->msg);
 	if (st == EMG_OK)
 		st = scan_summarise(r, r->msg);
+	if (st == EMG_OK)
+		st = scan_expand(sc, r->msg, start);
 	emg_env_t env = {0};
 	if (st == EMG_OK)
 		st = envelope_build(given, r->msg, sc->cfg, &env);
@@ -240,38 +284,28 @@ emg_scan(emg_scanner_t *sc, const void *data, size_t len,
 
 /* A message model holding one attachment and nothing else, for files that
  * are not mail (a responder's copy of a lure taken from a share). */
+/* A message model holding one attachment and nothing else, for files that
+ * are not mail (a responder's copy of a lure taken from a share). */
 static emg_status_t
 scan_wrap_file(const char *name, const void *data, size_t len, magic_t magic,
                emg_message_t **out)
 {
 	emg_message_t *m = calloc(1, sizeof(*m));
-	emg_attachment_t *a = calloc(1, sizeof(*a));
 	emg_attachment_t **roots = calloc(1, sizeof(*roots));
-	if (m == NULL || a == NULL || roots == NULL)
-		goto nomem;
+	emg_attachment_t *a = attachment_new(name, data, len, false);
+	if (m == NULL || roots == NULL || a == NULL) {
+		free(m);
+		free(roots);
+		attachment_free(a);
+		return EMG_ENOMEM;
+	}
 	m->attachments = roots;
 	roots[0] = a;
 	m->n_attachments = 1;
 	m->n_parts = 1;
-	if (name != NULL && (a->name = strdup(name)) == NULL)
-		goto nomem_msg;
-	if ((a->declared_type = strdup("application/octet-stream")) == NULL)
-		goto nomem_msg;
-	if ((a->data = malloc(len ? len : 1)) == NULL)
-		goto nomem_msg;
-	memcpy(a->data, data, len);
-	a->size = len;
 	message_attachment_identify(a, magic);
 	*out = m;
 	return EMG_OK;
-nomem:
-	free(a);
-	free(roots);
-	free(m);
-	return EMG_ENOMEM;
-nomem_msg:
-	message_free(m);
-	return EMG_ENOMEM;
 }
 
 emg_status_t
@@ -287,6 +321,8 @@ emg_scan_file(emg_scanner_t *sc, const char *name, const void *data,
 	if (st == EMG_OK)
 		st = scan_wrap_file(name, data ? data : "", len, sc->magic,
 		                    &r->msg);
+	if (st == EMG_OK)
+		st = scan_expand(sc, r->msg, start);
 	emg_env_t env = {0};
 	if (st == EMG_OK)
 		st = scan_run(sc, r, &env, start);
@@ -298,4 +334,15 @@ emg_scan_file(emg_scanner_t *sc, const char *name, const void *data,
 	r->elapsed_ms = (unsigned)(scan_now_ms() - start);
 	*out = r;
 	return EMG_OK;
+}
+
+emg_status_t
+emg_scan_auto(emg_scanner_t *sc, const char *name, const void *data,
+              size_t len, const emg_envelope_t *env, emg_report_t **out)
+{
+	if (sc == NULL || out == NULL || (data == NULL && len > 0))
+		return EMG_EINVAL;
+	if (walk_is_message(data, len, sc->magic))
+		return emg_scan(sc, data, len, env, out);
+	return emg_scan_file(sc, name, data, len, out);
 }

@@ -84,9 +84,9 @@ START_TEST(test_policy_forced_action)
 	emg_config_t *cfg = tu_config(NULL);
 	emg_report_t *r = NULL;
 	ck_assert_int_eq(report_new(&r), EMG_OK);
-	ck_assert_int_eq(report_add(r, &forcing, 1.0, strdup("x")), EMG_OK);
+	ck_assert_int_eq(report_add(r, &forcing, 1.0, strdup("x"), NULL), EMG_OK);
 	/* The same symbol and detail twice counts once. */
-	ck_assert_int_eq(report_add(r, &forcing, 1.0, strdup("x")), EMG_OK);
+	ck_assert_int_eq(report_add(r, &forcing, 1.0, strdup("x"), NULL), EMG_OK);
 	report_finish(r, cfg);
 	ck_assert_uint_eq(emg_report_finding_count(r), 1);
 	ck_assert(emg_report_score(r) == 1.0);
