@@ -21,14 +21,16 @@ for bin in "$top_builddir"/tests/fuzz/fuzz_*_replay; do
 		continue
 	fi
 	ran=$((ran + 1))
-	if "$bin" "$corpus" >"$top_builddir/tests/$name-replay.out" 2>&1; then
+	out="$top_builddir/tests/$name-replay.out"
+	if "$bin" "$corpus" >"$out" 2>&1; then
 		echo "fuzz-replay: $name: PASS ($(ls "$corpus" | wc -l) inputs)"
 	else
 		rc=$?
-		tail -n 20 "$top_builddir/tests/$name-replay.out"
+		tail -n 20 "$out"
 		echo "fuzz-replay: $name: FAIL (exit status $rc)"
 		failed=$((failed + 1))
 	fi
+	rm -f "$out"
 done
 if [ "$ran" -eq 0 ] && [ "$failed" -eq 0 ]; then
 	echo "fuzz-replay: no replay binary built, skipping"
