@@ -34,7 +34,8 @@ test skips it.
 Everything is inert: .test / .invalid domains, 192.0.2.0/24 and
 203.0.113.0/24 addresses, PE files that are a header and nothing else,
 scripts that print "test", an LNK whose target is `cmd.exe /c echo`.
-The LNK builder is tests/gen-lnk.py's.  Python 3 standard library only.
+The LNK and OneNote builders are tests/gen-lnk.py's and
+tests/gen-onenote.py's.  Python 3 standard library only.
 """
 
 import base64
@@ -48,25 +49,30 @@ import struct
 import subprocess
 import sys
 import tarfile
-import uuid
 import zipfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 # ---- expectations: symbols of lib/attach.c, lib/active.c, lib/scan.c -------
-OPENED = "ATTACH_ENCRYPTED_OPENED"
-ENCRYPTED = "ATTACH_ENCRYPTED"
-EXECUTABLE = "ATTACH_EXECUTABLE"
+OPENED = "ATTACH_ENCRYPTED_ARCHIVE_OPENED"
+ENCRYPTED = "ATTACH_ENCRYPTED_ARCHIVE"
+PAYLOAD = "ATTACH_ENCRYPTED_PAYLOAD"  # dangerous member of an opened one
+EXECUTABLE = "ATTACH_EXECUTABLE"      # PE / ELF / Mach-O, .exe .com .dll
+SCRIPT = "ATTACH_SCRIPT"              # .js .vbs .hta .ps1 ... name or content
 DOUBLE_EXT = "ATTACH_DOUBLE_EXTENSION"
 RTLO = "ATTACH_RTLO"
 MISMATCH = "ATTACH_TYPE_MISMATCH"
 LNK = "ATTACH_LNK"
+LNK_SUSPICIOUS = "ATTACH_LNK_SUSPICIOUS"  # starts a shell or downloader
 DISK_IMAGE = "ATTACH_DISK_IMAGE"
 ONENOTE = "ATTACH_ONENOTE_EMBEDDED"
 NESTED = "ATTACH_NESTED_ARCHIVE"
 INFLATED = "ATTACH_INFLATED"
 UNSCANNABLE = "ATTACH_UNSCANNABLE"
-# attach.active_content has one symbol per format in lib/active.c
+ANY_EXECUTABLE = "attach.executable"
+PDF_AUTO_JS = "ACTIVE_PDF_AUTO_JAVASCRIPT"
+RTF_EQUATION = "ACTIVE_RTF_EQUATION"
+HTML_FORM = "ACTIVE_HTML_CREDENTIAL_FORM"
 ACTIVE = "attach.active_content"
 ANY_ATTACH = "attach.*"
 
@@ -276,26 +282,12 @@ def lnk_lure():
                        g.SYS32, "請求書"))
 
 
-def guid(s):
-    return uuid.UUID(s).bytes_le
-
-
 def onenote_section(embedded):
-    """A OneNote section (MS-ONESTORE): a 1024-byte header that starts with
-    the .one file-type GUID and the file-format GUID, then one
-    FileDataStoreObject per EMBEDDED file (guidHeader, cbLength, two unused
-    fields, the data padded to 8 bytes, guidFooter)."""
-    hdr = bytearray(1024)
-    hdr[0:16] = guid("7B5C52E4-D88C-4DA7-AEB1-5378D02996D3")   # guidFileType
-    hdr[16:32] = guid("7B5C52E4-D88C-4DA7-AEB1-5378D02996D3")  # guidFile
-    hdr[48:64] = guid("109ADD3F-911B-49F5-A5D0-1791EDC8AED8")  # guidFileFormat
-    out = bytes(hdr)
-    for data in embedded:
-        pad = (-len(data)) % 8
-        out += guid("BDE316E7-2665-4511-A4C4-8D4D0B7A9EAC")
-        out += struct.pack("<QIQ", len(data), 0, 0) + data + bytes(pad)
-        out += guid("71FBA722-0F79-4A0B-BB13-899256426B24")
-    return out + bytes(64)
+    """A OneNote section (MS-ONESTORE) with one FileDataStoreObject per
+    EMBEDDED file, built by tests/gen-onenote.py."""
+    g = load_module("gen-onenote.py", "gen_onenote")
+    return g.header() + g.FILLER + b"".join(g.fdso(d) for d in embedded) \
+        + g.FILLER
 
 
 # ---- archives --------------------------------------------------------------
@@ -443,7 +435,7 @@ BODY_HEAD = ("山田様\n\nいつもお世話になっております。\n"
 BODY_TAIL = "\nよろしくお願いいたします。\n\n株式会社トレーディング 経理部\n"
 
 
-@fixture(must=[OPENED, EXECUTABLE], must_not=[ENCRYPTED])
+@fixture(must=[OPENED, SCRIPT, PAYLOAD], must_not=[ENCRYPTED])
 def emotet_zipcrypto_pw_body(n=1):
     """Emotet's trick: a ZipCrypto ZIP, password in the body after
     パスワード：.  The archive must be opened and the .js inside seen."""
@@ -454,7 +446,7 @@ def emotet_zipcrypto_pw_body(n=1):
         ["請求書_20240115.zip"]
 
 
-@fixture(must=[OPENED, EXECUTABLE], must_not=[ENCRYPTED])
+@fixture(must=[OPENED, SCRIPT, PAYLOAD], must_not=[ENCRYPTED])
 def emotet_aes256_pw_body(n=2):
     """The same with AES-256 (7z -mem=AES256): the AES key derivation path
     of the candidate search."""
@@ -465,7 +457,7 @@ def emotet_aes256_pw_body(n=2):
         ["請求書_20240115.zip"]
 
 
-@fixture(must=[OPENED, EXECUTABLE], must_not=[ENCRYPTED])
+@fixture(must=[OPENED, SCRIPT, PAYLOAD], must_not=[ENCRYPTED])
 def emotet_pw_next_line(n=3):
     """The password alone on the line after the パスワード label."""
     z = zipcrypto("emotet-next-line", [INVOICE_JS], PW)
@@ -476,7 +468,7 @@ def emotet_pw_next_line(n=3):
         ["請求書_20240115.zip"]
 
 
-@fixture(must=[OPENED, EXECUTABLE], must_not=[ENCRYPTED])
+@fixture(must=[OPENED, SCRIPT, PAYLOAD], must_not=[ENCRYPTED])
 def emotet_pw_fullwidth(n=4):
     """Full-width ｐａｓｓ：Ｘｋ９２Ｌｍ: NFKC gives pass:Xk92Lm."""
     z = zipcrypto("emotet-fullwidth", [INVOICE_JS], PW)
@@ -487,7 +479,7 @@ def emotet_pw_fullwidth(n=4):
         ["請求書_20240115.zip"]
 
 
-@fixture(must=[OPENED, EXECUTABLE], must_not=[ENCRYPTED])
+@fixture(must=[OPENED, SCRIPT, PAYLOAD], must_not=[ENCRYPTED])
 def emotet_pw_subject(n=5):
     """The password only in the Subject (RFC 2047 encoded); the body just
     points to it."""
@@ -498,7 +490,7 @@ def emotet_pw_subject(n=5):
         ["請求書_20240115.zip"]
 
 
-@fixture(must=[OPENED, EXECUTABLE], must_not=[ENCRYPTED])
+@fixture(must=[OPENED, SCRIPT, PAYLOAD], must_not=[ENCRYPTED])
 def zip_partly_encrypted(n=6):
     """A ZIP with a plain readme.txt and an encrypted .js (ZipCrypto),
     password in the body: the encrypted member is opened too."""
@@ -525,8 +517,8 @@ def zip_encrypted_no_password(n=7):
 
 
 @fixture(must=[OPENED],
-         must_not=[ENCRYPTED, EXECUTABLE, MISMATCH, DOUBLE_EXT, UNSCANNABLE,
-                   ACTIVE], action="accept")
+         must_not=[ENCRYPTED, PAYLOAD, ANY_EXECUTABLE, MISMATCH, DOUBLE_EXT,
+                   UNSCANNABLE, ACTIVE], action="accept")
 def ppap_partner_pdfs(n=8):
     """Japanese PPAP: the authenticated partner sends a password ZIP of two
     PDFs, password in the body.  Opened, clean: must stay accept."""
@@ -543,7 +535,7 @@ def ppap_partner_pdfs(n=8):
 
 # ---- executables, names ----------------------------------------------------
 
-@fixture(must=[EXECUTABLE])
+@fixture(must=[EXECUTABLE, SCRIPT])
 def zip_exe_and_js(n=9):
     """A plain ZIP holding a PE stub and a .js text: both members are
     walked and named in the details."""
@@ -641,7 +633,7 @@ def docx():
                        ("word/document.xml", doc)])
 
 
-@fixture(must_not=[MISMATCH, NESTED, EXECUTABLE], action="accept")
+@fixture(must_not=[MISMATCH, NESTED, ANY_EXECUTABLE], action="accept")
 def mismatch_docx_as_zip(n=17):
     """A .docx declared application/zip: OOXML is a ZIP, no mismatch."""
     return partner(n, "報告書", "山田様\n\n報告書をお送りします。\n佐藤\n",
@@ -663,7 +655,7 @@ def zip_sjis_member_name(n=18):
 
 # ---- LNK, disk images, OneNote ---------------------------------------------
 
-@fixture(must=[DISK_IMAGE, LNK])
+@fixture(must=[DISK_IMAGE, LNK, LNK_SUSPICIOUS])
 def iso_with_lnk(n=19):
     """The classic: an ISO holding 請求書.lnk (cmd.exe /c echo ... -enc
     AAAA); the image is opened and the LNK target is in the detail."""
@@ -673,7 +665,7 @@ def iso_with_lnk(n=19):
         ["請求書.iso"]
 
 
-@fixture(must=[LNK])
+@fixture(must=[LNK, LNK_SUSPICIOUS])
 def lnk_bare(n=20):
     """The same shortcut attached directly."""
     return lure(n, "請求書", BODY_HEAD + BODY_TAIL,
@@ -681,7 +673,7 @@ def lnk_bare(n=20):
                             "請求書.pdf.lnk")])
 
 
-@fixture(must=[DISK_IMAGE, LNK], ext=".iso")
+@fixture(must=[DISK_IMAGE, LNK, LNK_SUSPICIOUS], ext=".iso")
 def file_iso_with_lnk():
     """Not a mail: the bare ISO file, as a responder takes it from a
     share; `emguard scan` scans it as a single attachment."""
@@ -689,7 +681,7 @@ def file_iso_with_lnk():
         ["file-iso-with-lnk.iso"]
 
 
-@fixture(must=[ONENOTE, EXECUTABLE])
+@fixture(must=[ONENOTE, SCRIPT])
 def onenote_hta(n=21):
     """A OneNote section with one embedded file, an .hta text (MsgBox
     "test"): the section is opened and the HTA seen by content."""
@@ -700,7 +692,7 @@ def onenote_hta(n=21):
 
 # ---- nesting, other archive formats, limits --------------------------------
 
-@fixture(must=[NESTED, EXECUTABLE])
+@fixture(must=[NESTED, SCRIPT])
 def zip_in_zip(n=22):
     """outer.zip / inner.zip / invoice.js: the walker goes down two
     levels."""
@@ -710,7 +702,7 @@ def zip_in_zip(n=22):
                 [attachment(outer, "application/zip", "outer.zip")])
 
 
-@fixture(must=[EXECUTABLE])
+@fixture(must=[SCRIPT])
 def sevenzip_vbs(n=23):
     """A 7z archive holding a .vbs (WScript.Echo "test")."""
     if not have("7z"):
@@ -722,7 +714,7 @@ def sevenzip_vbs(n=23):
                 [attachment(a, "application/x-7z-compressed", "invoice.7z")])
 
 
-@fixture(must=[EXECUTABLE])
+@fixture(must=[SCRIPT])
 def targz_ps1(n=24):
     """A .tar.gz holding a .ps1 (Write-Output "test")."""
     a = tar_gz([("docs/invoice.ps1", PS1), ("docs/readme.txt", b"test\n")])
@@ -756,7 +748,7 @@ def depth_bomb(n=26):
 
 # ---- active content --------------------------------------------------------
 
-@fixture(must=[ACTIVE])
+@fixture(must=[PDF_AUTO_JS])
 def pdf_openaction_js(n=27):
     """A PDF whose /OpenAction runs /JavaScript (app.alert("test"))."""
     p = pdf([b"<< /Type /Catalog /Pages 2 0 R /OpenAction 4 0 R >>",
@@ -767,7 +759,7 @@ def pdf_openaction_js(n=27):
                 [attachment(p, "application/pdf", "請求書.pdf")])
 
 
-@fixture(must=[ACTIVE])
+@fixture(must=[RTF_EQUATION])
 def rtf_equation_objdata(n=28):
     """An RTF with an embedded OLE object of class Equation.3 (\\object
     \\objemb \\objclass \\objdata), the CVE-2017-11882 carrier shape, with
@@ -780,7 +772,7 @@ def rtf_equation_objdata(n=28):
                 [attachment(rtf, "application/rtf", "注文書.doc")])
 
 
-@fixture(must=[ACTIVE])
+@fixture(must=[HTML_FORM])
 def html_password_form(n=29):
     """An HTML attachment imitating a login page whose form posts the
     password to 192.0.2.10."""
