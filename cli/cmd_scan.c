@@ -246,7 +246,8 @@ scan_cmd_process(scan_ctx_t *ctx, emg_scanner_t *sc, scan_slot_t *s)
 		s->status = 2;
 		goto out;
 	}
-	st = emg_scan(sc, it->data, it->len, &ctx->opt->env, &rep);
+	st = emg_scan_auto(sc, it->label, it->data, it->len, &ctx->opt->env,
+	                   &rep);
 	free(it->data);
 	it->data = NULL;
 	if (st == EMG_OK && ctx->opt->json) {

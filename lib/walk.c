@@ -1,19 +1,1163 @@
-/* walk.c - the attachment walker (being written; see walk.h). */
+/*
+ * walk.c - the attachment walker (see walk.h): one pass over the attachment
+ * tree that opens archives (unpack.c), OneNote sections (onenote.c) and
+ * disk images, tries the message's password candidates (password.c) on
+ * encrypted members, and adds every member as a child node.
+ *
+ * Iterative: a work stack of nodes, so a hostile tree cannot exhaust the C
+ * stack.  Every limit that is hit, and every corrupt object, becomes a line
+ * in the `problems` of the node where it happened; after a limit the walker
+ * stops expanding that archive tree (everything under the outermost archive
+ * it opened), because a 42.zip-style bomb repeats the same limit in every
+ * leaf, but it goes on with the message's other attachments.
+ *
+ * Padding (attach.inflated): a member is streamed through a sink that keeps
+ * its head verbatim and, after the head, drops runs of one repeated byte of
+ * WALK_PAD_RUN bytes or more.  A padded member trips the compression ratio
+ * limit while streaming; when the stream at that point is a long run and
+ * there was real content before it, the member is read once more without
+ * the ratio limit (padding is cheap to inflate) so that the content before
+ * the trailing padding is found.  Kept bytes count against LimitArchiveBytes;
+ * dropped padding counts against a separate budget of WALK_PAD_FACTOR times
+ * LimitArchiveBytes, and against the scan deadline.
+ *
+ * Nothing is ever written to disk: member names are only data.
+ */
 #include "walk.h"
+
+#include <magic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "attachment.h"
+#include "onenote.h"
+#include "password.h"
+#include "unpack.h"
+
+#define WALK_HEAD (8u << 20)          /* bytes of a member always kept */
+#define WALK_PAD_RUN (4u << 20)       /* a run this long after the head is
+                                       * padding and is dropped */
+#define WALK_PAD_SEEN (64u << 10)     /* a run this long where a limit
+                                       * stopped the stream means padding */
+#define WALK_PAD_FACTOR 4u            /* padding budget: x LimitArchiveBytes */
+#define WALK_RATIO_FLOOR (1u << 20)   /* small, compressible files are normal */
+#define WALK_BUF_MIN 4096u            /* first allocation of a member */
+#define WALK_PEEK (64u << 10)         /* bytes walk_is_message looks at */
+
+typedef enum walk_kind {
+	WALK_KIND_NONE = 0,
+	WALK_KIND_ARCHIVE, /* through unpack.c */
+	WALK_KIND_ONENOTE,
+	WALK_KIND_IMAGE,   /* VHD, VHDX, IMG: nothing can read them */
+} walk_kind_t;
+
+/* What the walker knows about a node before opening it. */
+typedef struct walk_type {
+	walk_kind_t kind;
+	const char *mime;      /* format for unpack_open */
+	const char *container; /* for the members, or the image's name */
+} walk_type_t;
+
+typedef struct walk_state {
+	const walk_ctx_t *ctx;
+	const emg_limits_t *lim;
+	emg_message_t *msg;
+	uint64_t bytes_left; /* LimitArchiveBytes still unused */
+	uint64_t pad_left;   /* padding that may still be read past */
+	bool timed_out;
+	password_list_t pw;
+	bool pw_ready;
+	emg_attachment_t **stopped; /* archive trees stopped by a limit */
+	size_t n_stopped, cap_stopped;
+	emg_attachment_t **work; /* nodes still to visit */
+	size_t n_work, cap_work;
+} walk_state_t;
+
+/* One archive being read. */
+typedef struct walk_arch {
+	walk_state_t *st;
+	emg_attachment_t *node;
+	const walk_type_t *type;
+	unpack_t *u;
+	const char *container;
+	long good_pw;    /* candidate that opened a member, or -1 */
+	bool pw_gave_up; /* no candidate opened a member: try no more */
+	bool stop;       /* a limit was hit: read no further members */
+} walk_arch_t;
+
+typedef enum walk_stop {
+	WALK_STOP_NONE = 0,
+	WALK_STOP_TIME,
+	WALK_STOP_BYTES,
+	WALK_STOP_PAD,
+	WALK_STOP_NOMEM,
+} walk_stop_t;
+
+/* The sink that receives one member. */
+typedef struct walk_sink {
+	uint64_t deadline;
+	uint8_t *buf;
+	size_t len, cap;
+	uint64_t seen;     /* bytes delivered */
+	uint64_t kept_max; /* LimitArchiveBytes left */
+	uint64_t pad_max;  /* padding budget left */
+	uint64_t dropped;  /* padding bytes not kept */
+	uint8_t run_byte;  /* the current run after the head ... */
+	uint64_t run_len;
+	size_t run_start;  /* ... and where it starts in BUF */
+	uint8_t trail_byte; /* the run the whole stream ends with */
+	uint64_t trail_len;
+	uint8_t first;
+	bool uniform;      /* every byte so far equals FIRST */
+	walk_stop_t stop;
+} walk_sink_t;
+
+static uint64_t
+walk_now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static uint64_t
+walk_add_sat(uint64_t a, uint64_t b)
+{
+	return a > UINT64_MAX - b ? UINT64_MAX : a + b;
+}
+
+/* ---- the padding-aware sink ------------------------------------------------ */
+
+/* How many leading bytes of P equal B; eight at a time, since padding runs
+ * are hundreds of megabytes. */
+static size_t
+walk_same(const uint8_t *p, size_t n, uint8_t b)
+{
+	const uint64_t pat = 0x0101010101010101ull * b;
+	size_t i = 0;
+	while (i + 8 <= n) {
+		uint64_t w;
+		memcpy(&w, p + i, 8);
+		if (w != pat)
+			break;
+		i += 8;
+	}
+	while (i < n && p[i] == b)
+		i++;
+	return i;
+}
+
+/* How many trailing bytes of P equal B. */
+static size_t
+walk_same_back(const uint8_t *p, size_t n, uint8_t b)
+{
+	const uint64_t pat = 0x0101010101010101ull * b;
+	size_t i = n;
+	while (i >= 8) {
+		uint64_t w;
+		memcpy(&w, p + i - 8, 8);
+		if (w != pat)
+			break;
+		i -= 8;
+	}
+	while (i > 0 && p[i - 1] == b)
+		i--;
+	return n - i;
+}
+
+static void
+walk_sink_init(walk_sink_t *s, const walk_state_t *st)
+{
+	memset(s, 0, sizeof(*s));
+	s->deadline = st->ctx->deadline_ms;
+	s->kept_max = st->bytes_left;
+	s->pad_max = st->pad_left;
+	s->uniform = true;
+}
+
+/* Forget what was received (a password that passed the cheap check but
+ * turned out wrong), keeping the budgets. */
+static void
+walk_sink_reset(walk_sink_t *s)
+{
+	walk_sink_t keep = *s;
+	free(s->buf);
+	memset(s, 0, sizeof(*s));
+	s->deadline = keep.deadline;
+	s->kept_max = keep.kept_max;
+	s->pad_max = keep.pad_max;
+	s->uniform = true;
+}
+
+static bool
+walk_sink_append(walk_sink_t *s, const uint8_t *p, size_t n)
+{
+	if (n == 0)
+		return true;
+	if (n > SIZE_MAX - s->len)
+		return false;
+	size_t need = s->len + n;
+	if (need > s->cap) {
+		/* Grow by doubling, but not far past what may be kept. */
+		uint64_t top = walk_add_sat(s->kept_max, WALK_PAD_RUN + 2 * n);
+		size_t cap = s->cap ? s->cap : WALK_BUF_MIN;
+		while (cap < need && cap <= SIZE_MAX / 2)
+			cap *= 2;
+		if (cap < need)
+			cap = need;
+		if ((uint64_t)cap > top && top >= need)
+			cap = (size_t)top;
+		uint8_t *b = realloc(s->buf, cap);
+		if (b == NULL)
+			return false;
+		s->buf = b;
+		s->cap = cap;
+	}
+	memcpy(s->buf + s->len, p, n);
+	s->len = need;
+	return true;
+}
+
+/* Track whether the stream is one byte so far, and the run it ends with. */
+static void
+walk_sink_observe(walk_sink_t *s, const uint8_t *p, size_t n)
+{
+	if (s->seen == 0)
+		s->first = p[0];
+	if (s->uniform && walk_same(p, n, s->first) < n)
+		s->uniform = false;
+	size_t back = walk_same_back(p, n, p[n - 1]);
+	if (back == n && s->trail_len > 0 && s->trail_byte == p[n - 1]) {
+		s->trail_len += n;
+	} else {
+		s->trail_byte = p[n - 1];
+		s->trail_len = back;
+	}
+}
+
+/* Bytes after the head: keep them, except runs of WALK_PAD_RUN or more. */
+static bool
+walk_sink_tail(walk_sink_t *s, const uint8_t *p, size_t n)
+{
+	size_t i = 0, seg = 0;
+	while (i < n) {
+		if (s->run_len == 0 || p[i] != s->run_byte) {
+			if (s->run_len >= WALK_PAD_RUN)
+				s->dropped += s->run_len;
+			s->run_byte = p[i];
+			s->run_len = 0;
+			s->run_start = s->len + (i - seg);
+		}
+		size_t k = walk_same(p + i, n - i, s->run_byte);
+		bool was_long = s->run_len >= WALK_PAD_RUN;
+		s->run_len += k;
+		i += k;
+		if (s->run_len >= WALK_PAD_RUN) {
+			/* Keep what came before the run, then cut the
+			 * run's bytes already kept. */
+			if (!walk_sink_append(s, p + seg, i - k - seg))
+				return false;
+			if (!was_long)
+				s->len = s->run_start;
+			seg = i;
+		}
+	}
+	return walk_sink_append(s, p + seg, n - seg);
+}
+
+static int
+walk_sink_fn(void *ctx, const uint8_t *p, size_t n)
+{
+	walk_sink_t *s = ctx;
+	if (n == 0)
+		return 0;
+	if (walk_now_ms() > s->deadline) {
+		s->stop = WALK_STOP_TIME;
+		return 1;
+	}
+	walk_sink_observe(s, p, n);
+	size_t head = 0;
+	if (s->seen < WALK_HEAD) {
+		uint64_t room = WALK_HEAD - s->seen;
+		head = (uint64_t)n < room ? n : (size_t)room;
+	}
+	s->seen += n;
+	if (!walk_sink_append(s, p, head) ||
+	    !walk_sink_tail(s, p + head, n - head)) {
+		s->stop = WALK_STOP_NOMEM;
+		return 1;
+	}
+	/* A run still shorter than WALK_PAD_RUN may yet turn out to be
+	 * padding: it does not count until it ends. */
+	size_t pending = s->run_len > 0 && s->run_len < WALK_PAD_RUN &&
+	                         s->run_start <= s->len
+	                     ? s->len - s->run_start
+	                     : 0;
+	if ((uint64_t)(s->len - pending) > s->kept_max) {
+		s->stop = WALK_STOP_BYTES;
+		return 1;
+	}
+	uint64_t pad = s->dropped;
+	if (s->run_len >= WALK_PAD_RUN)
+		pad = walk_add_sat(pad, s->run_len);
+	if (pad > s->pad_max) {
+		s->stop = WALK_STOP_PAD;
+		return 1;
+	}
+	return 0;
+}
+
+/* The stream ended (or stopped): a trailing long run is padding too. */
+static void
+walk_sink_finish(walk_sink_t *s)
+{
+	if (s->run_len >= WALK_PAD_RUN)
+		s->dropped += s->run_len;
+	s->run_len = 0;
+	if (s->len > s->kept_max)
+		s->len = (size_t)s->kept_max;
+}
+
+/* A stream stopped by a limit while in a long run: padding follows. */
+static bool
+walk_sink_padded(const walk_sink_t *s)
+{
+	return s->trail_len >= WALK_PAD_SEEN || s->dropped > 0;
+}
+
+/* ---- the tree ----------------------------------------------------------------- */
+
+/* The outermost archive opened by the walker that holds NODE (or NODE). */
+static emg_attachment_t *
+walk_top(emg_attachment_t *node)
+{
+	emg_attachment_t *top = node;
+	for (emg_attachment_t *p = node->parent; p != NULL; p = p->parent)
+		if (p->expanded)
+			top = p;
+	return top;
+}
+
+static bool
+walk_is_stopped(const walk_state_t *st, emg_attachment_t *node)
+{
+	if (st->n_stopped == 0)
+		return false;
+	emg_attachment_t *top = walk_top(node);
+	for (size_t i = 0; i < st->n_stopped; i++)
+		if (st->stopped[i] == top)
+			return true;
+	return false;
+}
+
+/* A limit was hit at NODE: expand nothing more in its archive tree. */
+static emg_status_t
+walk_stop_tree(walk_state_t *st, emg_attachment_t *node)
+{
+	emg_attachment_t *top = walk_top(node);
+	if (walk_is_stopped(st, node))
+		return EMG_OK;
+	if (st->n_stopped == st->cap_stopped) {
+		size_t cap = st->cap_stopped ? st->cap_stopped * 2 : 8;
+		emg_attachment_t **v = realloc(st->stopped, cap * sizeof(*v));
+		if (v == NULL)
+			return EMG_ENOMEM;
+		st->stopped = v;
+		st->cap_stopped = cap;
+	}
+	st->stopped[st->n_stopped++] = top;
+	return EMG_OK;
+}
+
+static emg_status_t
+walk_push(walk_state_t *st, emg_attachment_t *node)
+{
+	if (st->n_work == st->cap_work) {
+		size_t cap = st->cap_work ? st->cap_work * 2 : 32;
+		if (cap > SIZE_MAX / sizeof(*st->work))
+			return EMG_ENOMEM;
+		emg_attachment_t **v = realloc(st->work, cap * sizeof(*v));
+		if (v == NULL)
+			return EMG_ENOMEM;
+		st->work = v;
+		st->cap_work = cap;
+	}
+	st->work[st->n_work++] = node;
+	return EMG_OK;
+}
+
+/* Archives opened by the walker above NODE. */
+static unsigned
+walk_archive_level(const emg_attachment_t *node)
+{
+	unsigned n = 0;
+	for (const emg_attachment_t *p = node->parent; p != NULL; p = p->parent)
+		if (p->expanded)
+			n++;
+	return n;
+}
+
+static bool
+walk_timed_out(walk_state_t *st, emg_attachment_t *node, const char *what)
+{
+	if (st->timed_out)
+		return true;
+	if (walk_now_ms() <= st->ctx->deadline_ms)
+		return false;
+	st->timed_out = true;
+	(void)attachment_problem(node, "LimitScanTime %ums reached: %s",
+	                         st->lim->scan_time_ms, what);
+	return true;
+}
+
+
+/* ---- what a node is ----------------------------------------------------------- */
+
+static const walk_type_t walk_types[] = {
+	{WALK_KIND_ARCHIVE, "application/zip", "zip"},
+	{WALK_KIND_ARCHIVE, "application/x-zip-compressed", "zip"},
+	{WALK_KIND_ARCHIVE, "application/x-zip", "zip"},
+	{WALK_KIND_ARCHIVE, "application/x-7z-compressed", "7z"},
+	{WALK_KIND_ARCHIVE, "application/x-rar", "rar"},
+	{WALK_KIND_ARCHIVE, "application/vnd.rar", "rar"},
+	{WALK_KIND_ARCHIVE, "application/x-rar-compressed", "rar"},
+	{WALK_KIND_ARCHIVE, "application/x-tar", "tar"},
+	{WALK_KIND_ARCHIVE, "application/x-gtar", "tar"},
+	{WALK_KIND_ARCHIVE, "application/gzip", "gzip"},
+	{WALK_KIND_ARCHIVE, "application/x-gzip", "gzip"},
+	{WALK_KIND_ARCHIVE, "application/x-bzip2", "bzip2"},
+	{WALK_KIND_ARCHIVE, "application/x-bzip", "bzip2"},
+	{WALK_KIND_ARCHIVE, "application/x-xz", "xz"},
+	{WALK_KIND_ARCHIVE, "application/x-lzma", "xz"},
+	{WALK_KIND_ARCHIVE, "application/zstd", "zstd"},
+	{WALK_KIND_ARCHIVE, "application/vnd.ms-cab-compressed", "cab"},
+	{WALK_KIND_ARCHIVE, "application/x-lzh-compressed", "lzh"},
+	{WALK_KIND_ARCHIVE, "application/x-lha", "lzh"},
+	{WALK_KIND_ARCHIVE, "application/x-lzh", "lzh"},
+	{WALK_KIND_ARCHIVE, "application/x-iso9660-image", "iso"},
+	{WALK_KIND_ARCHIVE, "application/x-cpio", "cpio"},
+};
+
+static const walk_type_t walk_onenote = {WALK_KIND_ONENOTE, NULL, "onenote"};
+static const walk_type_t walk_udf = {WALK_KIND_ARCHIVE,
+                                     "application/x-iso9660-image", "iso"};
+static const walk_type_t walk_vhd = {WALK_KIND_IMAGE, NULL, "VHD image"};
+static const walk_type_t walk_vhdx = {WALK_KIND_IMAGE, NULL, "VHDX image"};
+static const walk_type_t walk_img = {WALK_KIND_IMAGE, NULL, "IMG disk image"};
+
+static bool
+walk_has_ext(const char *name, const char *ext)
+{
+	if (name == NULL)
+		return false;
+	size_t n = strlen(name), e = strlen(ext);
+	return n > e && strcasecmp(name + n - e, ext) == 0;
+}
+
+/* VHD, VHDX and raw disk images, which libarchive cannot read: from their
+ * cookies ("conectix" in the VHD footer, at the end or copied at the
+ * start; "vhdxfile" at the start), or from the name and boot sector. */
+static const walk_type_t *
+walk_image_type(const emg_attachment_t *a)
+{
+	const uint8_t *d = a->data;
+	size_t n = a->data ? a->size : 0;
+	if (n >= 8 && memcmp(d, "vhdxfile", 8) == 0)
+		return &walk_vhdx;
+	if ((n >= 8 && memcmp(d, "conectix", 8) == 0) ||
+	    (n >= 512 && memcmp(d + n - 512, "conectix", 8) == 0))
+		return &walk_vhd;
+	bool octet = a->real_type == NULL ||
+	             strcmp(a->real_type, "application/octet-stream") == 0;
+	const char *desc = a->real_desc ? a->real_desc : "";
+	if (strstr(desc, "DOS/MBR boot sector") != NULL ||
+	    (octet && (walk_has_ext(a->name, ".img") ||
+	               walk_has_ext(a->name, ".ima") ||
+	               walk_has_ext(a->name, ".vhd") ||
+	               walk_has_ext(a->name, ".vhdx"))))
+		return &walk_img;
+	return NULL;
+}
+
+/* An octet stream with a ZIP end-of-central-directory record in its last
+ * 64 KiB (the record plus the longest comment). */
+static bool
+walk_zip_tail(const emg_attachment_t *a)
+{
+	if (a->real_type != NULL &&
+	    strcmp(a->real_type, "application/octet-stream") != 0)
+		return false;
+	if (a->size < 22)
+		return false;
+	size_t from = a->size > 65557 ? a->size - 65557 : 0;
+	for (size_t i = a->size - 22 + 1; i-- > from;)
+		if (memcmp(a->data + i, "PK\5\6", 4) == 0)
+			return true;
+	return false;
+}
+
+/* What NODE is, from its real type (libmagic) and a few byte checks. */
+static const walk_type_t *
+walk_type_of(const emg_attachment_t *a)
+{
+	if (a->data == NULL || a->size == 0)
+		return NULL;
+	if (a->real_type != NULL)
+		for (size_t i = 0; i < sizeof(walk_types) / sizeof(walk_types[0]);
+		     i++)
+			if (strcmp(a->real_type, walk_types[i].mime) == 0)
+				return &walk_types[i];
+	if (onenote_is_section(a->data, a->size))
+		return &walk_onenote;
+	const char *desc = a->real_desc ? a->real_desc : "";
+	if (strstr(desc, "UDF filesystem") != NULL)
+		return &walk_udf;
+	/* The last part of a split ZIP starts inside a member: only its
+	 * end of central directory, near the end, says ZIP. */
+	if (walk_zip_tail(a))
+		return &walk_types[0];
+	return walk_image_type(a);
+}
+
+/* The members' container name: a gzip/bzip2/xz stream holding a tar is a
+ * tar to its members. */
+static const char *
+walk_container(const walk_type_t *t, unpack_t *u)
+{
+	const char *f = unpack_format(u);
+	if (strcmp(t->container, "gzip") != 0 &&
+	    strcmp(t->container, "bzip2") != 0 &&
+	    strcmp(t->container, "xz") != 0 && strcmp(t->container, "zstd") != 0)
+		return t->container;
+	if (strcasestr(f, "tar") != NULL)
+		return "tar";
+	if (strcasestr(f, "cpio") != NULL)
+		return "cpio";
+	return t->container;
+}
+
+/* OOXML and ODF documents are ZIPs, but the Office analyzers read them. */
+static bool
+walk_is_document(unpack_t *u)
+{
+	const unpack_member_t *m = unpack_member(u, 0);
+	return m != NULL && m->name != NULL &&
+	       (strcmp(m->name, "[Content_Types].xml") == 0 ||
+	        strcmp(m->name, "mimetype") == 0);
+}
+
+/* ---- members -------------------------------------------------------------- */
+
+/* Limits for an unpack handle: the message's byte budget and the padding
+ * budget bound everything streamed from it; RATIO off for the second read
+ * of a padded member. */
+static unpack_limits_t
+walk_limits(const walk_state_t *st, bool ratio)
+{
+	unpack_limits_t l = {
+		.max_files = st->lim->archive_files,
+		.max_bytes = walk_add_sat(walk_add_sat(st->bytes_left,
+		                                       st->pad_left), 1),
+		.max_ratio = ratio ? st->lim->compression_ratio : 0,
+		.ratio_floor = WALK_RATIO_FLOOR,
+	};
+	return l;
+}
+
+/* The message's candidates, computed at the first encrypted member. */
+static emg_status_t
+walk_passwords(walk_state_t *st)
+{
+	if (st->pw_ready)
+		return EMG_OK;
+	st->pw_ready = true;
+	const emg_message_t *m = st->msg;
+	emg_status_t rc = password_candidates(
+	    m->subject, m->text, m->text ? m->text_len : 0,
+	    &st->ctx->cfg->archive_passwords, st->lim->password_candidates,
+	    &st->pw);
+	return rc == EMG_EINVAL ? EMG_OK : rc;
+}
+
+/* Methods libzip decrypts; others are probed before trying candidates. */
+static bool
+walk_zip_method(const char *m)
+{
+	return m != NULL && (strcmp(m, "zipcrypto") == 0 ||
+	                     strncmp(m, "aes", 3) == 0);
+}
+
+/* Read member I with candidate K into S.  True when it is decided (read,
+ * corrupt, a limit): false when the password was wrong after all. */
+static bool
+walk_read_with(walk_arch_t *a, size_t i, const char *pw, walk_sink_t *s,
+               unpack_result_t *res, char *why, size_t whylen)
+{
+	emg_status_t rc = unpack_read(a->u, i, pw, walk_sink_fn, s, res, why,
+	                              whylen);
+	if (rc == EMG_ENOMEM)
+		s->stop = WALK_STOP_NOMEM;
+	if (*res != UNPACK_RESULT_BAD_PASSWORD)
+		return true;
+	walk_sink_reset(s);
+	return false;
+}
+
+/* An encrypted member: try the candidates (the one that opened an earlier
+ * member first), reading with the first that passes the check.  *USED is
+ * the candidate's index, or -1 when none opened it. */
+static emg_status_t
+walk_read_encrypted(walk_arch_t *a, size_t i, emg_attachment_t *child,
+                    walk_sink_t *s, unpack_result_t *res, long *used,
+                    char *why, size_t whylen)
+{
+	walk_state_t *st = a->st;
+	const unpack_member_t *m = unpack_member(a->u, i);
+	*used = -1;
+	*res = UNPACK_RESULT_BAD_PASSWORD;
+	emg_status_t rc = walk_passwords(st);
+	if (rc != EMG_OK)
+		return rc;
+	if (!walk_zip_method(m->method)) {
+		/* 7z AES, RAR: libarchive 3.6 may not decrypt them at all;
+		 * a probe read says so without spending every candidate. */
+		const char *probe = st->pw.n > 0 ? st->pw.v[0].text : "";
+		if (walk_read_with(a, i, probe, s, res, why, whylen)) {
+			if (*res != UNPACK_RESULT_UNSUPPORTED && st->pw.n > 0)
+				*used = 0;
+			return EMG_OK;
+		}
+	}
+	if (a->pw_gave_up)
+		return EMG_OK;
+	for (long j = -1; j < (long)st->pw.n; j++) {
+		long k = j < 0 ? a->good_pw : j;
+		if (k < 0 || (j >= 0 && k == a->good_pw))
+			continue;
+		if (walk_timed_out(st, child, "password candidates not all tried"))
+			return EMG_OK;
+		const char *pw = st->pw.v[k].text;
+		if (!unpack_password_ok(a->u, i, pw))
+			continue;
+		if (walk_read_with(a, i, pw, s, res, why, whylen)) {
+			*used = k;
+			a->good_pw = k;
+			return EMG_OK;
+		}
+	}
+	a->pw_gave_up = true;
+	*res = UNPACK_RESULT_BAD_PASSWORD;
+	return EMG_OK;
+}
+
+/* Read member I again without the ratio limit: it stopped in padding, and
+ * the content before the trailing padding is what must be scanned. */
+static emg_status_t
+walk_reread(walk_arch_t *a, size_t i, const char *pw, walk_sink_t *s,
+            unpack_result_t *res, char *why, size_t whylen)
+{
+	walk_state_t *st = a->st;
+	unpack_limits_t lim = walk_limits(st, false);
+	unpack_t *u2 = NULL;
+	emg_status_t rc = unpack_open(a->node->data, a->node->size,
+	                              a->type->mime, &lim, &u2, why, whylen);
+	if (rc != EMG_OK)
+		return rc == EMG_ENOMEM ? rc : EMG_EPARSE;
+	free(s->buf);
+	walk_sink_init(s, st);
+	rc = unpack_read(u2, i, pw, walk_sink_fn, s, res, why, whylen);
+	unpack_close(u2);
+	if (rc == EMG_ENOMEM)
+		s->stop = WALK_STOP_NOMEM;
+	return EMG_OK;
+}
+
+/* Turn how the read of CHILD ended into problems; true when a limit was
+ * hit (the archive tree stops there). */
+static bool
+walk_read_outcome(walk_arch_t *a, emg_attachment_t *child, const walk_sink_t *s,
+                  unpack_result_t res, const char *why)
+{
+	const emg_limits_t *lim = a->st->lim;
+	/* unpack's byte limit is the kept bytes plus the padding budget;
+	 * the sink keeps the first, so a stream stopped in padding ran out
+	 * of the second. */
+	walk_stop_t stop = s->stop;
+	if (stop == WALK_STOP_NONE && res == UNPACK_RESULT_LIMIT_BYTES &&
+	    walk_sink_padded(s))
+		stop = WALK_STOP_PAD;
+	switch (stop) {
+	case WALK_STOP_TIME:
+		a->st->timed_out = true;
+		(void)attachment_problem(child, "LimitScanTime %ums reached: "
+		                         "not read to the end", lim->scan_time_ms);
+		return true;
+	case WALK_STOP_BYTES:
+		(void)attachment_problem(child, "LimitArchiveBytes %llu reached",
+		                         (unsigned long long)lim->archive_bytes);
+		return true;
+	case WALK_STOP_PAD:
+		(void)attachment_problem(
+		    child, "padding not read to the end: over %u x "
+		    "LimitArchiveBytes %llu", WALK_PAD_FACTOR,
+		    (unsigned long long)lim->archive_bytes);
+		return true;
+	default:
+		break;
+	}
+	switch (res) {
+	case UNPACK_RESULT_LIMIT_BYTES:
+		(void)attachment_problem(child, "LimitArchiveBytes %llu reached",
+		                         (unsigned long long)lim->archive_bytes);
+		return true;
+	case UNPACK_RESULT_LIMIT_RATIO:
+		(void)attachment_problem(child, "LimitCompressionRatio %u "
+		                         "exceeded", lim->compression_ratio);
+		return true;
+	case UNPACK_RESULT_CORRUPT:
+		(void)attachment_problem(child, "corrupt %s member: %s",
+		                         a->container, why[0] ? why : "bad data");
+		return false;
+	case UNPACK_RESULT_UNSUPPORTED:
+		/* Said once on the archive, not once per member. */
+		child->password_failed = true;
+		(void)attachment_problem(
+		    a->node, "members encrypted with %s, which this build "
+		    "cannot decrypt", child->enc_method ? child->enc_method
+		                                        : "?");
+		return false;
+	case UNPACK_RESULT_BAD_PASSWORD:
+		child->password_failed = true;
+		return false;
+	default:
+		return false;
+	}
+}
+
+/* Give CHILD what the sink kept, and identify it. */
+static emg_status_t
+walk_take(walk_state_t *st, emg_attachment_t *child, walk_sink_t *s,
+          bool complete)
+{
+	walk_sink_finish(s);
+	uint8_t *d = s->buf;
+	if (d == NULL && (d = malloc(1)) == NULL)
+		return EMG_ENOMEM;
+	if (s->cap > (size_t)s->len + WALK_BUF_MIN) {
+		uint8_t *shrunk = realloc(d, s->len ? s->len : 1);
+		if (shrunk != NULL)
+			d = shrunk;
+	}
+	s->buf = NULL;
+	free(child->data);
+	child->data = d;
+	child->size = s->len;
+	if (s->dropped > 0) {
+		child->inflated = true;
+		child->full_size = s->seen;
+		if (!complete && child->declared_size > s->seen)
+			child->full_size = child->declared_size;
+	}
+	st->bytes_left -= s->len <= st->bytes_left ? s->len : st->bytes_left;
+	st->pad_left -= s->dropped <= st->pad_left ? s->dropped : st->pad_left;
+	message_attachment_identify(child, st->ctx->magic);
+	return EMG_OK;
+}
+
+/* A bare gzip/bzip2/xz stream has one member that libarchive calls "data":
+ * name it after the stream ("report.doc.gz" holds "report.doc"). */
+static char *
+walk_raw_name(const walk_arch_t *a, const unpack_member_t *m)
+{
+	const char *outer = a->node->name;
+	if (strcmp(unpack_format(a->u), "raw") != 0 || outer == NULL)
+		return NULL;
+	if (m->name != NULL && m->name[0] != '\0' && strcmp(m->name, "data"))
+		return NULL;
+	const char *dot = strrchr(outer, '.');
+	size_t n = dot != NULL && dot != outer ? (size_t)(dot - outer)
+	                                       : strlen(outer);
+	return strndup(outer, n);
+}
+
+/* The node for member M, linked under the archive. */
+static emg_attachment_t *
+walk_child(walk_arch_t *a, const unpack_member_t *m)
+{
+	char *raw = walk_raw_name(a, m);
+	emg_attachment_t *c = attachment_new(raw ? raw : m->name, "", 0, false);
+	free(raw);
+	if (c == NULL)
+		return NULL;
+	if (attachment_add_child(a->node, c) != 0) {
+		attachment_free(c);
+		return NULL;
+	}
+	c->container = a->container;
+	c->declared_size = m->size;
+	c->unsafe_name = m->unsafe_name;
+	if (m->encrypted) {
+		c->encrypted = true;
+		c->enc_method = m->method;
+		a->node->encrypted = true;
+		if (a->node->enc_method == NULL)
+			a->node->enc_method = m->method;
+	}
+	return c;
+}
+
+/* Record which candidate opened CHILD, or that none did. */
+static emg_status_t
+walk_opened(walk_arch_t *a, emg_attachment_t *child, long used,
+            unpack_result_t res)
+{
+	if (res == UNPACK_RESULT_BAD_PASSWORD ||
+	    res == UNPACK_RESULT_UNSUPPORTED) {
+		a->node->password_failed = true;
+		return EMG_OK;
+	}
+	const char *src = used >= 0 ? a->st->pw.v[used].source
+	                            : "empty password";
+	if ((child->opened_with = strdup(src)) == NULL)
+		return EMG_ENOMEM;
+	if (a->node->opened_with == NULL &&
+	    (a->node->opened_with = strdup(src)) == NULL)
+		return EMG_ENOMEM;
+	return EMG_OK;
+}
+
+/* Read member I into CHILD through the padding-aware sink. */
+static emg_status_t
+walk_read_member(walk_arch_t *a, size_t i, emg_attachment_t *child,
+                 walk_sink_t *s, unpack_result_t *res, bool *padded,
+                 char *why, size_t whylen)
+{
+	walk_state_t *st = a->st;
+	const unpack_member_t *m = unpack_member(a->u, i);
+	long used = -1;
+	emg_status_t rc = EMG_OK;
+	*padded = false;
+	if (m->encrypted) {
+		rc = walk_read_encrypted(a, i, child, s, res, &used, why,
+		                         whylen);
+	} else if (unpack_read(a->u, i, NULL, walk_sink_fn, s, res, why,
+	                       whylen) == EMG_ENOMEM) {
+		rc = EMG_ENOMEM;
+	}
+	if (rc != EMG_OK || s->stop == WALK_STOP_NOMEM)
+		return EMG_ENOMEM;
+	if ((*res == UNPACK_RESULT_LIMIT_RATIO ||
+	     *res == UNPACK_RESULT_LIMIT_BYTES) &&
+	    s->stop == WALK_STOP_NONE && walk_sink_padded(s)) {
+		*padded = true;
+		/* Only padding with content before it is worth reading to
+		 * its end: a member of nothing but zeros is a bomb. */
+		if (!s->uniform && st->pad_left > 0) {
+			const char *pw = used >= 0 ? st->pw.v[used].text : NULL;
+			if (m->encrypted && used < 0)
+				pw = "";
+			rc = walk_reread(a, i, pw, s, res, why, whylen);
+			if (rc == EMG_ENOMEM || s->stop == WALK_STOP_NOMEM)
+				return EMG_ENOMEM;
+			/* Read again: what it dropped says if it is padded. */
+			*padded = rc != EMG_OK;
+		}
+	}
+	if (m->encrypted)
+		return walk_opened(a, child, used, *res);
+	return EMG_OK;
+}
+
+/* Member I of the archive: a child node with its content. */
+static emg_status_t
+walk_member(walk_arch_t *a, size_t i, bool *limit)
+{
+	walk_state_t *st = a->st;
+	const unpack_member_t *m = unpack_member(a->u, i);
+	if (m == NULL || m->is_dir)
+		return EMG_OK;
+	if (walk_timed_out(st, a->node, "members not all read")) {
+		a->stop = true;
+		return EMG_OK;
+	}
+	emg_attachment_t *child = walk_child(a, m);
+	if (child == NULL)
+		return EMG_ENOMEM;
+	if (st->bytes_left == 0) {
+		*limit = a->stop = true;
+		return attachment_problem(child, "LimitArchiveBytes %llu reached",
+		                          (unsigned long long)
+		                              st->lim->archive_bytes) == 0
+		           ? EMG_OK
+		           : EMG_ENOMEM;
+	}
+	walk_sink_t s;
+	walk_sink_init(&s, st);
+	unpack_result_t res = UNPACK_RESULT_OK;
+	char why[256] = "";
+	bool padded = false;
+	emg_status_t rc = walk_read_member(a, i, child, &s, &res, &padded, why,
+	                                   sizeof(why));
+	if (rc != EMG_OK) {
+		free(s.buf);
+		return rc;
+	}
+	bool complete = res == UNPACK_RESULT_OK && s.stop == WALK_STOP_NONE;
+	if (walk_read_outcome(a, child, &s, res, why))
+		*limit = a->stop = true;
+	if (res == UNPACK_RESULT_BAD_PASSWORD ||
+	    res == UNPACK_RESULT_UNSUPPORTED) {
+		free(s.buf);
+		return EMG_OK;
+	}
+	rc = walk_take(st, child, &s, complete);
+	if (padded && !child->inflated) {
+		child->inflated = true;
+		child->full_size = child->declared_size > s.seen
+		                       ? child->declared_size
+		                       : s.seen;
+	}
+	return rc;
+}
+
+/* ---- containers ------------------------------------------------------------- */
+
+/* What the listing itself says: too many members, damage, 7z headers
+ * that cannot be decrypted. */
+static emg_status_t
+walk_listing(walk_arch_t *a, const char *why, bool *limit)
+{
+	emg_attachment_t *node = a->node;
+	const emg_limits_t *lim = a->st->lim;
+	int r = 0;
+	if (unpack_headers_encrypted(a->u)) {
+		node->encrypted = true;
+		node->password_failed = true;
+		node->enc_method = "7z-aes";
+		r = attachment_problem(node, "encrypted 7z member list: this "
+		                       "build cannot decrypt 7z");
+	} else if (unpack_truncated(a->u) && lim->archive_files != 0 &&
+	           unpack_count(a->u) >= lim->archive_files) {
+		*limit = true;
+		r = attachment_problem(node, "LimitArchiveFiles %u reached",
+		                       lim->archive_files);
+	} else if (unpack_truncated(a->u)) {
+		r = attachment_problem(node, "corrupt %s: %s", a->container,
+		                       why[0] ? why : "listing stopped early");
+	}
+	return r == 0 ? EMG_OK : EMG_ENOMEM;
+}
+
+/* Open NODE as an archive and add its members. */
+static emg_status_t
+walk_archive(walk_state_t *st, emg_attachment_t *node, const walk_type_t *t)
+{
+	char why[256] = "";
+	unpack_limits_t lim = walk_limits(st, true);
+	unpack_t *u = NULL;
+	emg_status_t rc = unpack_open(node->data, node->size, t->mime, &lim, &u,
+	                              why, sizeof(why));
+	if (rc == EMG_ENOMEM)
+		return rc;
+	if (rc != EMG_OK)
+		return attachment_problem(node, "corrupt %s: %s", t->container,
+		                          why[0] ? why : "not readable") == 0
+		           ? EMG_OK
+		           : EMG_ENOMEM;
+	if (strcmp(t->container, "zip") == 0 && walk_is_document(u)) {
+		unpack_close(u);
+		return EMG_OK;
+	}
+	walk_arch_t a = {
+	    .st = st, .node = node, .type = t, .u = u, .good_pw = -1,
+	};
+	a.container = walk_container(t, u);
+	node->expanded = true;
+	bool limit = false;
+	rc = walk_listing(&a, why, &limit);
+	for (size_t i = 0; rc == EMG_OK && !a.stop && i < unpack_count(u); i++)
+		rc = walk_member(&a, i, &limit);
+	unpack_close(u);
+	if (rc == EMG_OK && limit)
+		rc = walk_stop_tree(st, node);
+	return rc;
+}
+
+/* A OneNote section: each embedded file becomes a child. */
+static emg_status_t
+walk_onenote_files(walk_state_t *st, emg_attachment_t *node)
+{
+	const emg_limits_t *lim = st->lim;
+	size_t max = lim->archive_files ? lim->archive_files : SIZE_MAX;
+	onenote_file_t *f = NULL;
+	size_t nf = 0;
+	char why[256] = "";
+	emg_status_t rc = onenote_embedded(node->data, node->size, max, &f, &nf,
+	                                   why, sizeof(why));
+	if (rc == EMG_ENOMEM) {
+		free(f);
+		return rc;
+	}
+	node->expanded = true;
+	int r = 0;
+	if (rc != EMG_OK)
+		r = attachment_problem(node, "corrupt onenote: %s",
+		                       why[0] ? why : "bad data");
+	bool limit = nf >= max && max != SIZE_MAX;
+	if (r == 0 && limit)
+		r = attachment_problem(node, "LimitArchiveFiles %u reached",
+		                       lim->archive_files);
+	for (size_t i = 0; r == 0 && i < nf; i++) {
+		if (f[i].offset > node->size || f[i].len > node->size - f[i].offset)
+			continue; /* onenote.c promises slices; be sure */
+		if ((uint64_t)f[i].len > st->bytes_left) {
+			limit = true;
+			r = attachment_problem(node, "LimitArchiveBytes %llu "
+			                       "reached", (unsigned long long)
+			                       lim->archive_bytes);
+			break;
+		}
+		char name[32];
+		snprintf(name, sizeof(name), "embedded-%zu", i + 1);
+		emg_attachment_t *c = attachment_new(
+		    name, node->data + f[i].offset, f[i].len, false);
+		if (c == NULL || attachment_add_child(node, c) != 0) {
+			attachment_free(c);
+			r = -1;
+			break;
+		}
+		c->container = "onenote";
+		c->declared_size = f[i].len;
+		st->bytes_left -= f[i].len;
+		message_attachment_identify(c, st->ctx->magic);
+	}
+	free(f);
+	if (r != 0)
+		return EMG_ENOMEM;
+	return limit ? walk_stop_tree(st, node) : EMG_OK;
+}
+
+/* Open NODE if it is a container; its children are then on the tree. */
+static emg_status_t
+walk_node(walk_state_t *st, emg_attachment_t *node)
+{
+	const walk_type_t *t = walk_type_of(node);
+	if (t == NULL)
+		return EMG_OK;
+	if (t->kind == WALK_KIND_IMAGE) {
+		node->expanded = false;
+		return attachment_problem(node, "%s: contents not readable",
+		                          t->container) == 0
+		           ? EMG_OK
+		           : EMG_ENOMEM;
+	}
+	if (walk_timed_out(st, node, "not opened"))
+		return EMG_OK;
+	unsigned level = walk_archive_level(node);
+	if (level >= st->lim->archive_depth) {
+		if (attachment_problem(node, "LimitArchiveDepth %u reached: "
+		                       "%s not opened", st->lim->archive_depth,
+		                       t->container) != 0)
+			return EMG_ENOMEM;
+		return walk_stop_tree(st, node);
+	}
+	if (st->bytes_left == 0) {
+		if (attachment_problem(node, "LimitArchiveBytes %llu reached: "
+		                       "%s not opened", (unsigned long long)
+		                       st->lim->archive_bytes, t->container) != 0)
+			return EMG_ENOMEM;
+		return EMG_OK;
+	}
+	if (t->kind == WALK_KIND_ONENOTE)
+		return walk_onenote_files(st, node);
+	return walk_archive(st, node, t);
+}
+
+/* ---- API ---------------------------------------------------------------------- */
+
+/* Visit ROOT's tree depth-first, children in order. */
+static emg_status_t
+walk_tree(walk_state_t *st, emg_attachment_t *root)
+{
+	st->n_work = 0;
+	emg_status_t rc = walk_push(st, root);
+	while (rc == EMG_OK && st->n_work > 0) {
+		emg_attachment_t *node = st->work[--st->n_work];
+		if (st->timed_out || walk_is_stopped(st, node))
+			continue;
+		rc = walk_node(st, node);
+		if (walk_is_stopped(st, node))
+			continue;
+		for (size_t i = node->n_children; rc == EMG_OK && i > 0; i--)
+			rc = walk_push(st, node->children[i - 1]);
+	}
+	return rc;
+}
 
 emg_status_t
 walk_expand(emg_message_t *msg, const walk_ctx_t *ctx)
 {
-	(void)msg;
-	(void)ctx;
-	return EMG_OK;
+	if (msg == NULL || ctx == NULL || ctx->cfg == NULL)
+		return EMG_EINVAL;
+	const emg_limits_t *lim = &ctx->cfg->limits;
+	walk_state_t st = {
+	    .ctx = ctx,
+	    .lim = lim,
+	    .msg = msg,
+	    .bytes_left = lim->archive_bytes ? lim->archive_bytes : UINT64_MAX,
+	};
+	st.pad_left = lim->archive_bytes && lim->archive_bytes <=
+	                                        UINT64_MAX / WALK_PAD_FACTOR
+	                  ? lim->archive_bytes * WALK_PAD_FACTOR
+	                  : UINT64_MAX;
+	emg_status_t rc = EMG_OK;
+	for (size_t i = 0; rc == EMG_OK && i < msg->n_attachments; i++)
+		rc = walk_tree(&st, msg->attachments[i]);
+	password_list_free(&st.pw);
+	free(st.stopped);
+	free(st.work);
+	return rc;
+}
+
+/* An RFC 5322 header field ("Name: value") or an mbox "From " line. */
+static bool
+walk_header_line(const char *p, size_t n)
+{
+	if (n >= 5 && memcmp(p, "From ", 5) == 0)
+		return true;
+	size_t i = 0;
+	while (i < n && i < 80 && p[i] > 32 && p[i] < 127 && p[i] != ':')
+		i++;
+	/* "http://..." opening a text file is no header field. */
+	return i > 0 && i < n && p[i] == ':' &&
+	       !(i + 2 < n && p[i + 1] == '/' && p[i + 2] == '/');
 }
 
 bool
 walk_is_message(const void *data, size_t len, magic_t magic)
 {
-	(void)data;
-	(void)len;
-	(void)magic;
-	return true;
+	const char *d = data;
+	if (d == NULL || len == 0)
+		return true; /* nothing to call a file: the message path says so */
+	size_t peek = len < WALK_PEEK ? len : WALK_PEEK;
+	size_t i = 0;
+	while (i < peek && (d[i] == '\r' || d[i] == '\n' || d[i] == ' ' ||
+	                    d[i] == '\t'))
+		i++;
+	const char *eol = memchr(d + i, '\n', peek - i);
+	size_t n = eol != NULL ? (size_t)(eol - (d + i)) : peek - i;
+	if (!walk_header_line(d + i, n))
+		return false;
+	if (magic == NULL)
+		return true;
+	int old = magic_getflags(magic);
+	magic_setflags(magic, MAGIC_MIME_TYPE);
+	const char *type = magic_buffer(magic, d, peek);
+	bool mail = type == NULL || strncmp(type, "message/", 8) == 0 ||
+	            strncmp(type, "text/", 5) == 0;
+	magic_setflags(magic, old);
+	return mail;
 }
