@@ -735,15 +735,14 @@ def inflated_doc(n=25):
 
 @fixture(must=[UNSCANNABLE, NESTED])
 def depth_bomb(n=26):
-    """Seven ZIPs inside each other, a text at the bottom: past
-    LimitArchiveDepth 4 the walker stops and says so."""
-    z = b"bottom\r\n"
-    name = "bottom.txt"
+    """Seven ZIPs inside each other (level1.zip holds level2.zip ...
+    level7.zip holds bottom.txt): past LimitArchiveDepth 4 the walker
+    stops and says so."""
+    z, name = b"bottom\r\n", "bottom.txt"
     for level in range(7, 0, -1):
-        z = zip_stored([(name, z)])
-        name = "level%d.zip" % level
+        z, name = zip_stored([(name, z)]), "level%d.zip" % level
     return lure(n, "資料", BODY_HEAD + BODY_TAIL,
-                [attachment(z, "application/zip", "level0.zip")])
+                [attachment(z, "application/zip", name)])
 
 
 # ---- active content --------------------------------------------------------
