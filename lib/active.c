@@ -37,6 +37,7 @@
 /* Object streams inflated per PDF, and bytes kept of each. */
 #define ACTIVE_PDF_STREAMS 64
 #define ACTIVE_INFLATE_MAX (4u * 1024u * 1024u)
+#define ACTIVE_INFLATE_ALL (32u * 1024u * 1024u)
 /* Bytes of the RTF \objdata decoded to look for the object's class. */
 #define ACTIVE_OBJDATA_MAX (1024u * 1024u)
 /* \objdata groups decoded per RTF; real documents have one or two. */
@@ -178,6 +179,9 @@ typedef struct active_pdf {
 	bool objstm, flate;   /* names of the current object's dictionary */
 	char uri[ACTIVE_BUF]; /* first suspicious /URI: what was odd */
 	unsigned streams;     /* object streams inflated */
+	size_t inflated;      /* bytes they gave, against ACTIVE_INFLATE_ALL */
+	size_t end_from, end; /* the first "endstream" at or after END_FROM
+	                       * is at END (SIZE_MAX: none): searched once */
 	const char *hidden;   /* an action name written with #xx escapes */
 } active_pdf_t;
 
@@ -325,7 +329,8 @@ active_pdf_inflate(const uint8_t *p, size_t n, active_pdf_t *pdf)
 	uint8_t *out;
 	size_t in = 0, len = 0;
 
-	if (pdf->streams >= ACTIVE_PDF_STREAMS)
+	if (pdf->streams >= ACTIVE_PDF_STREAMS ||
+	    pdf->inflated >= ACTIVE_INFLATE_ALL)
 		return;
 	pdf->streams++;
 	out = malloc(ACTIVE_INFLATE_MAX);
@@ -343,6 +348,7 @@ active_pdf_inflate(const uint8_t *p, size_t n, active_pdf_t *pdf)
 		if (res != G_CONVERTER_CONVERTED || (r == 0 && w == 0))
 			break;
 	}
+	pdf->inflated += len;
 	if (out != NULL)
 		active_pdf_scan(out, len, pdf, true);
 	if (z != NULL)
@@ -362,9 +368,13 @@ active_pdf_stream(const uint8_t *p, size_t n, size_t i, active_pdf_t *pdf,
 		start++;
 	if (start < n && p[start] == '\n')
 		start++;
-	end = active_find(p, n, start, "endstream");
-	if (end == SIZE_MAX)
-		end = n;
+	/* Reuse the last search while it still answers: many "stream"
+	 * keywords without an "endstream" must not cost n squared. */
+	if (start < pdf->end_from || start > pdf->end) {
+		pdf->end_from = start;
+		pdf->end = active_find(p, n, start, "endstream");
+	}
+	end = pdf->end == SIZE_MAX ? n : pdf->end;
 	if (pdf->objstm && !nested) {
 		if (pdf->flate) {
 			active_pdf_inflate(p + start, end - start, pdf);
@@ -414,7 +424,7 @@ active_is_pdf(const uint8_t *d, size_t n)
 static emg_status_t
 active_pdf_check(emg_scan_t *scan, const emg_attachment_t *a)
 {
-	active_pdf_t pdf = {0};
+	active_pdf_t pdf = {.end_from = SIZE_MAX};
 	const char *label = attachment_label(a);
 	size_t n = a->size < ACTIVE_SCAN_MAX ? a->size : ACTIVE_SCAN_MAX;
 	emg_status_t st = EMG_OK;
