@@ -22,7 +22,8 @@ bool onenote_is_section(const uint8_t *d, size_t n);
 
 /* Find up to MAX embedded files of a section into FILES (malloc'd, caller
  * frees), their number into *N_FILES.  EMG_EPARSE with WHY when the
- * section is corrupt (what was found before the damage is still returned). */
+ * section is corrupt, EMG_ELIMIT with WHY when it holds more than MAX; in
+ * both cases what was found is still returned. */
 emg_status_t onenote_embedded(const uint8_t *d, size_t n, size_t max,
                               onenote_file_t **files, size_t *n_files,
                               char *why, size_t whylen);
