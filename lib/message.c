@@ -2,18 +2,11 @@
  * message.c - build the message model (message.h) from raw bytes.
  *
  * Relies on GMime 3 for the MIME tree, addresses, parameters (RFC 2231) and
- * content transfer decoding, on iconv (through GMime's cache) for charsets,
- * on text.c for HTML rendering and NFKC, on OpenSSL for SHA-256 and on
+ * content transfer decoding, on charset.c for charsets and for the
+ * encoded-word repairs Japanese mail needs before GMime reads a header, on
+ * text.c for HTML rendering and NFKC, on OpenSSL for SHA-256 and on
  * libmagic for real types.  The top-level header block is split here because
  * GMime moves Content-* headers to the MIME part and loses their order.
- *
- * GMime decodes most things right; what it gets wrong for Japanese mail is
- * fixed before GMime sees a header: adjacent encoded-words of one charset are
- * joined before conversion (ISO-2022-JP split mid-character), labels are
- * mapped to superset decoders (CP932, EUC-JP-MS) when the strict one fails,
- * and raw 8-bit bytes are recognised as UTF-8, EUC-JP or Shift_JIS.  The
- * fixed text is re-encoded as one UTF-8 encoded-word, which GMime's address
- * and parameter parsers then read safely.
  *
  * Failure: bad input never fails a parse; what could not be read is listed
  * in msg->problems.  Only memory exhaustion returns an error.
@@ -21,7 +14,6 @@
 #include "message.h"
 
 #include <gmime/gmime.h>
-#include <iconv.h>
 #include <magic.h>
 #include <openssl/evp.h>
 #include <pthread.h>
@@ -31,15 +23,13 @@
 #include <string.h>
 #include <strings.h>
 
+#include "charset.h"
 #include "text.h"
 
 #define MESSAGE_DEPTH_CAP 200            /* recursion bound whatever LIM says */
 #define MESSAGE_MAGIC_BYTES (1u << 20)   /* libmagic looks at this much */
 #define MESSAGE_DESC_MAX 200
-#define MESSAGE_CHARSET_MAX 64
 #define MESSAGE_ADDR_MAX 1000            /* addresses kept per header */
-#define MESSAGE_EW_MAX 1024              /* longest encoded-word payload read;
-                                          * RFC 2047 says 75, mailers exceed it */
 
 enum message_limit_bit {
 	MESSAGE_HIT_PARTS = 1u << 0,
@@ -97,8 +87,6 @@ message_problem(message_ctx_t *c, const char *fmt, ...)
 	g_free(valid);
 }
 
-static void message_guess_to_utf8(const char *s, size_t len, GString *out);
-
 /* A malloc'd copy of S that is valid UTF-8 whatever S holds: GMime passes
  * through bytes it could not convert (RFC 2231 values in a wrong charset),
  * and message.h promises UTF-8 everywhere. */
@@ -110,7 +98,7 @@ message_strndup(message_ctx_t *c, const char *s, size_t len)
 
 	if (!g_utf8_validate(s, (gssize)len, NULL)) {
 		u = g_string_sized_new(len + 8);
-		message_guess_to_utf8(s, len, u);
+		charset_guess_to_utf8(s, len, u);
 		s = u->str;
 		len = u->len;
 	}
@@ -129,339 +117,6 @@ static char *
 message_strdup(message_ctx_t *c, const char *s)
 {
 	return s ? message_strndup(c, s, strlen(s)) : NULL;
-}
-
-/* ---- charsets ---------------------------------------------------------- */
-
-/* Append LEN bytes of S in charset FROM to OUT as UTF-8.  STRICT: return
- * false at the first invalid sequence (OUT is then restored); otherwise each
- * invalid byte becomes U+FFFD.  False also when FROM is unknown to iconv. */
-static bool
-message_iconv(const char *from, const char *s, size_t len, bool strict,
-              GString *out)
-{
-	iconv_t cd = g_mime_iconv_open("UTF-8", from);
-	size_t start = out->len;
-	char buf[4096];
-	char *in = (char *)s;
-	size_t inleft = len;
-	bool ok = true;
-
-	if (cd == (iconv_t)-1)
-		return false;
-	iconv(cd, NULL, NULL, NULL, NULL);
-	while (inleft > 0) {
-		char *o = buf;
-		size_t oleft = sizeof(buf);
-		size_t r = iconv(cd, &in, &inleft, &o, &oleft);
-		g_string_append_len(out, buf, (gssize)(o - buf));
-		if (r != (size_t)-1 || errno == E2BIG)
-			continue;
-		if (strict) {
-			ok = false;
-			break;
-		}
-		g_string_append(out, "\xEF\xBF\xBD");
-		in++;
-		inleft--;
-		iconv(cd, NULL, NULL, NULL, NULL);
-	}
-	if (ok) {
-		char *o = buf;
-		size_t oleft = sizeof(buf);
-		iconv(cd, NULL, NULL, &o, &oleft);
-		g_string_append_len(out, buf, (gssize)(o - buf));
-	} else {
-		g_string_truncate(out, start);
-	}
-	g_mime_iconv_close(cd);
-	return ok;
-}
-
-/* ISO-2022-JP to EUC-JP bytes, so that EUC-JP-MS (a superset holding the
- * NEC and IBM extensions Windows clients send as "iso-2022-jp") reads it. */
-static void
-message_jis_to_euc(const unsigned char *s, size_t len, GString *out)
-{
-	int mode = 0; /* 0 ASCII, 1 JIS X 0208, 2 katakana, 3 JIS X 0212 */
-
-	for (size_t i = 0; i < len; i++) {
-		unsigned char b = s[i];
-		if (b == 0x1b && i + 2 < len) {
-			if (s[i + 1] == '$' && (s[i + 2] == 'B' || s[i + 2] == '@')) {
-				mode = 1, i += 2;
-				continue;
-			}
-			if (s[i + 1] == '(' && (s[i + 2] == 'B' || s[i + 2] == 'J')) {
-				mode = 0, i += 2;
-				continue;
-			}
-			if (s[i + 1] == '(' && s[i + 2] == 'I') {
-				mode = 2, i += 2;
-				continue;
-			}
-			if (s[i + 1] == '$' && s[i + 2] == '(' && i + 3 < len &&
-			    s[i + 3] == 'D') {
-				mode = 3, i += 3;
-				continue;
-			}
-		}
-		if (b == 0x0e || b == 0x0f) {
-			mode = b == 0x0e ? 2 : 0;
-			continue;
-		}
-		if (b == '\r' || b == '\n' || b < 0x21 || b > 0x7e) {
-			if (b == '\r' || b == '\n')
-				mode = 0;
-			g_string_append_c(out, (char)b);
-		} else if (mode == 2) {
-			g_string_append_c(out, (char)0x8e);
-			g_string_append_c(out, (char)(b | 0x80));
-		} else if ((mode == 1 || mode == 3) && i + 1 < len &&
-		           s[i + 1] >= 0x21 && s[i + 1] <= 0x7e) {
-			if (mode == 3)
-				g_string_append_c(out, (char)0x8f);
-			g_string_append_c(out, (char)(b | 0x80));
-			g_string_append_c(out, (char)(s[++i] | 0x80));
-		} else {
-			g_string_append_c(out, (char)b);
-		}
-	}
-}
-
-/* True when every 8-bit byte of S forms a valid EUC-JP sequence. */
-static bool
-message_looks_eucjp(const unsigned char *s, size_t len)
-{
-	for (size_t i = 0; i < len; i++) {
-		unsigned char b = s[i];
-		if (b < 0x80)
-			continue;
-		if (b == 0x8f && i + 2 < len && s[i + 1] >= 0xa1 && s[i + 2] >= 0xa1) {
-			i += 2;
-		} else if (b == 0x8e && i + 1 < len && s[i + 1] >= 0xa1 &&
-		           s[i + 1] <= 0xdf) {
-			i++;
-		} else if (b >= 0xa1 && b <= 0xfe && i + 1 < len &&
-		           s[i + 1] >= 0xa1 && s[i + 1] <= 0xfe) {
-			i++;
-		} else {
-			return false;
-		}
-	}
-	return true;
-}
-
-static void
-message_iso2022jp(const char *s, size_t len, GString *out)
-{
-	if (message_iconv("ISO-2022-JP", s, len, true, out))
-		return;
-	GString *euc = g_string_sized_new(len + len / 2);
-	message_jis_to_euc((const unsigned char *)s, len, euc);
-	message_iconv("EUC-JP-MS", euc->str, euc->len, false, out);
-	g_string_free(euc, TRUE);
-}
-
-/* Unlabelled bytes: ISO-2022-JP, UTF-8, EUC-JP, Shift_JIS (CP932), else
- * Windows-1252, in the order that misreads the least Japanese mail. */
-static void
-message_guess_to_utf8(const char *s, size_t len, GString *out)
-{
-	const unsigned char *u = (const unsigned char *)s;
-
-	if (memchr(s, 0x1b, len) != NULL) {
-		message_iso2022jp(s, len, out);
-	} else if (g_utf8_validate(s, (gssize)len, NULL)) {
-		g_string_append_len(out, s, (gssize)len);
-	} else if (message_looks_eucjp(u, len) &&
-	           message_iconv("EUC-JP-MS", s, len, true, out)) {
-		return;
-	} else if (!message_iconv("CP932", s, len, true, out) &&
-	           !message_iconv("WINDOWS-1252", s, len, true, out)) {
-		message_iconv("ISO-8859-1", s, len, false, out);
-	}
-}
-
-/* Labels whose mail really uses a superset: try STRICT, then SUPERSET. */
-static const struct {
-	const char *label, *strict, *superset;
-} message_charsets[] = {
-	{"shift_jis", "SHIFT_JIS", "CP932"},  {"shift-jis", "SHIFT_JIS", "CP932"},
-	{"sjis", "SHIFT_JIS", "CP932"},       {"x-sjis", "SHIFT_JIS", "CP932"},
-	{"windows-31j", "CP932", NULL},       {"cp932", "CP932", NULL},
-	{"ms932", "CP932", NULL},             {"euc-jp", "EUC-JP", "EUC-JP-MS"},
-	{"x-euc-jp", "EUC-JP", "EUC-JP-MS"},  {"gb2312", "GB18030", NULL},
-	{"gbk", "GB18030", NULL},             {"ks_c_5601-1987", "CP949", NULL},
-	{"euc-kr", "CP949", NULL},            {"iso-8859-1", "WINDOWS-1252", "ISO-8859-1"},
-	{"us-ascii", NULL, NULL},             {"ascii", NULL, NULL},
-};
-
-/* Append LEN bytes of S, labelled CHARSET (may be NULL), to OUT as UTF-8. */
-static void
-message_to_utf8(const char *charset, const char *s, size_t len, GString *out)
-{
-	char cs[MESSAGE_CHARSET_MAX];
-	size_t i;
-
-	if (charset == NULL || *charset == '\0' || strlen(charset) >= sizeof(cs)) {
-		message_guess_to_utf8(s, len, out);
-		return;
-	}
-	for (i = 0; charset[i] != '\0' && charset[i] != '*'; i++)
-		cs[i] = g_ascii_tolower(charset[i]);
-	cs[i] = '\0';
-	if (strncmp(cs, "iso-2022-jp", 11) == 0 || strcmp(cs, "csiso2022jp") == 0) {
-		message_iso2022jp(s, len, out);
-		return;
-	}
-	if (strcmp(cs, "utf-8") == 0 || strcmp(cs, "utf8") == 0) {
-		if (!g_utf8_validate(s, (gssize)len, NULL))
-			message_guess_to_utf8(s, len, out);
-		else
-			g_string_append_len(out, s, (gssize)len);
-		return;
-	}
-	for (i = 0; i < G_N_ELEMENTS(message_charsets); i++) {
-		if (strcmp(cs, message_charsets[i].label) != 0)
-			continue;
-		if (message_charsets[i].strict == NULL)
-			message_guess_to_utf8(s, len, out);
-		else if (!message_iconv(message_charsets[i].strict, s, len, true, out))
-			message_iconv(message_charsets[i].superset ?
-			                  message_charsets[i].superset :
-			                  message_charsets[i].strict,
-			              s, len, false, out);
-		return;
-	}
-	const char *name = g_mime_charset_iconv_name(cs);
-	if (!message_iconv(name, s, len, true, out) &&
-	    !message_iconv(name, s, len, false, out))
-		message_guess_to_utf8(s, len, out);
-}
-
-/* ---- header text -------------------------------------------------------- */
-
-/* Parse the encoded-word at S: sets its charset (in CS), encoding and
- * payload; returns its length or 0 when S does not start one. */
-static size_t
-message_ew_parse(const char *s, char cs[MESSAGE_CHARSET_MAX], char *enc,
-                 const char **payload, size_t *plen)
-{
-	const char *p = s + 2, *q;
-	size_t n = 0;
-
-	while (*p != '\0' && *p != '?' && !g_ascii_isspace(*p)) {
-		if (n + 1 >= MESSAGE_CHARSET_MAX)
-			return 0;
-		cs[n++] = *p++;
-	}
-	cs[n] = '\0';
-	if (n == 0 || p[0] != '?' || strchr("BbQq", p[1]) == NULL || p[1] == '\0' ||
-	    p[2] != '?')
-		return 0;
-	*enc = g_ascii_toupper(p[1]);
-	*payload = p + 3;
-	/* Bounded so that "=?=?=?..." stays linear. */
-	for (q = p + 3; *q != '\0' && !g_ascii_isspace(*q) &&
-	                q - p < MESSAGE_EW_MAX; q++)
-		if (q[0] == '?' && q[1] == '=')
-			break;
-	if (q[0] != '?' || q[1] != '=')
-		return 0;
-	*plen = (size_t)(q - *payload);
-	return (size_t)(q + 2 - s);
-}
-
-static void
-message_ew_decode(char enc, const char *p, size_t len, GString *out)
-{
-	if (enc == 'B') {
-		gint state = 0;
-		guint save = 0;
-		size_t at = out->len;
-		g_string_set_size(out, at + len / 4 * 3 + 3);
-		size_t n = g_base64_decode_step(p, len, (guchar *)out->str + at,
-		                                &state, &save);
-		g_string_set_size(out, at + n);
-		return;
-	}
-	for (size_t i = 0; i < len; i++) {
-		if (p[i] == '_') {
-			g_string_append_c(out, ' ');
-		} else if (p[i] == '=' && i + 2 < len && g_ascii_isxdigit(p[i + 1]) &&
-		           g_ascii_isxdigit(p[i + 2])) {
-			g_string_append_c(out, (char)(g_ascii_xdigit_value(p[i + 1]) * 16 +
-			                              g_ascii_xdigit_value(p[i + 2])));
-			i += 2;
-		} else {
-			g_string_append_c(out, p[i]);
-		}
-	}
-}
-
-/* Convert the pending encoded-word bytes and write them as one UTF-8 word. */
-static void
-message_ew_flush(const char *cs, GString *pending, GString *out)
-{
-	if (pending->len == 0)
-		return;
-	GString *u = g_string_new(NULL);
-	message_to_utf8(cs, pending->str, pending->len, u);
-	if (u->len > 0) {
-		gchar *b64 = g_base64_encode((const guchar *)u->str, u->len);
-		g_string_append_printf(out, "=?UTF-8?B?%s?=", b64);
-		g_free(b64);
-	}
-	g_string_free(u, TRUE);
-	g_string_truncate(pending, 0);
-}
-
-/* S (UTF-8) with every run of adjacent encoded-words of one charset joined
- * and re-encoded as a single UTF-8 encoded-word. */
-static gchar *
-message_ew_fix(const char *s)
-{
-	GString *out = g_string_sized_new(strlen(s) + 16);
-	GString *pending = g_string_new(NULL);
-	char cs[MESSAGE_CHARSET_MAX], pcs[MESSAGE_CHARSET_MAX] = "";
-	size_t gap = 0; /* blanks seen since the last encoded-word */
-
-	while (*s != '\0') {
-		const char *payload;
-		size_t plen, n = 0;
-		char enc;
-		if (s[0] == '=' && s[1] == '?')
-			n = message_ew_parse(s, cs, &enc, &payload, &plen);
-		if (n > 0) {
-			if (pending->len > 0 && g_ascii_strcasecmp(cs, pcs) != 0) {
-				message_ew_flush(pcs, pending, out);
-				g_string_append_len(out, s - gap, (gssize)gap);
-			}
-			memcpy(pcs, cs, sizeof(pcs));
-			message_ew_decode(enc, payload, plen, pending);
-			s += n;
-			gap = 0;
-		} else if (pending->len > 0 && (*s == ' ' || *s == '\t')) {
-			gap++, s++;
-		} else {
-			message_ew_flush(pcs, pending, out);
-			g_string_append_len(out, s - gap, (gssize)gap + 1);
-			gap = 0, s++;
-		}
-	}
-	message_ew_flush(pcs, pending, out);
-	g_string_append_len(out, s - gap, (gssize)gap);
-	g_string_free(pending, TRUE);
-	return g_string_free(out, FALSE);
-}
-
-/* Header text S (UTF-8) with its encoded-words made GMime-safe, or NULL
- * when it has none. */
-static gchar *
-message_hdr_fix(const char *s)
-{
-	return strstr(s, "=?") ? message_ew_fix(s) : NULL;
 }
 
 /* ---- top-level header block -------------------------------------------- */
@@ -501,10 +156,10 @@ message_add_header(message_ctx_t *c, const char *name, size_t nlen,
 	}
 	GString *raw = message_unfold(val, vlen);
 	GString *u = g_string_sized_new(raw->len + 1);
-	message_to_utf8(NULL, raw->str, raw->len, u);
+	charset_to_utf8(NULL, raw->str, raw->len, u);
 	h->name = message_strndup(c, name, nlen);
 	h->raw = message_strndup(c, u->str, u->len);
-	gchar *fixed = message_hdr_fix(u->str);
+	gchar *fixed = charset_hdr_fix(u->str);
 	if (fixed != NULL) {
 		gchar *dec = g_mime_utils_header_decode_text(c->opts, fixed);
 		h->value = message_strdup(c, dec);
@@ -683,7 +338,7 @@ message_addresses(message_ctx_t *c, emg_addrlist_t *l, const char *name)
 	for (size_t k = 0; (h = message_header_nth(c->msg, name, k)) != NULL; k++) {
 		if (h->raw == NULL)
 			continue;
-		gchar *fixed = message_hdr_fix(h->raw);
+		gchar *fixed = charset_hdr_fix(h->raw);
 		const char *src = fixed ? fixed : h->raw;
 		InternetAddressList *ial = internet_address_list_parse(c->opts, src);
 		size_t before = l->n;
@@ -769,8 +424,8 @@ message_part_header_fixed(GMimeObject *obj, const char *name)
 	if (*p == '\0')
 		return NULL;
 	GString *u = g_string_new(NULL);
-	message_to_utf8(NULL, raw, strlen(raw), u);
-	gchar *fixed = message_ew_fix(u->str);
+	charset_to_utf8(NULL, raw, strlen(raw), u);
+	gchar *fixed = charset_ew_fix(u->str);
 	g_string_free(u, TRUE);
 	return fixed;
 }
@@ -951,7 +606,7 @@ message_text_part(message_ctx_t *c, GMimeObject *obj, bool html,
 	if (html)
 		cap = cap > SIZE_MAX / 8 ? SIZE_MAX : cap * 8;
 	GString *u = g_string_sized_new(MIN(n, cap) + 16);
-	message_to_utf8(cs, (const char *)b->p, MIN(n, cap), u);
+	charset_to_utf8(cs, (const char *)b->p, MIN(n, cap), u);
 	if (html) {
 		size_t rlen = 0;
 		char *r = text_html_to_text(u->str, u->len, &rlen);
@@ -1032,7 +687,7 @@ message_multipart_empty(message_ctx_t *c, GMimeObject *obj)
 	if (pro != NULL && *pro != '\0') {
 		size_t n = MIN(strlen(pro), c->lim->text_size);
 		GString *u = g_string_sized_new(n + 16);
-		message_to_utf8(NULL, pro, n, u);
+		charset_to_utf8(NULL, pro, n, u);
 		message_text_append(c, u->str, u->len);
 		g_string_free(u, TRUE);
 	}
