@@ -168,28 +168,14 @@ walk_same_back(const uint8_t *p, size_t n, uint8_t b)
 	return n - i;
 }
 
+/* An empty sink with the budgets left; frees what S held before. */
 static void
-walk_sink_init(walk_sink_t *s, const walk_state_t *st)
+walk_sink_start(walk_sink_t *s, uint64_t deadline, uint64_t kept_max,
+                uint64_t pad_max)
 {
-	memset(s, 0, sizeof(*s));
-	s->deadline = st->ctx->deadline_ms;
-	s->kept_max = st->bytes_left;
-	s->pad_max = st->pad_left;
-	s->uniform = true;
-}
-
-/* Forget what was received (a password that passed the cheap check but
- * turned out wrong), keeping the budgets. */
-static void
-walk_sink_reset(walk_sink_t *s)
-{
-	walk_sink_t keep = *s;
 	free(s->buf);
-	memset(s, 0, sizeof(*s));
-	s->deadline = keep.deadline;
-	s->kept_max = keep.kept_max;
-	s->pad_max = keep.pad_max;
-	s->uniform = true;
+	*s = (walk_sink_t){.deadline = deadline, .kept_max = kept_max,
+	                   .pad_max = pad_max, .uniform = true};
 }
 
 static bool
@@ -221,7 +207,8 @@ walk_sink_append(walk_sink_t *s, const uint8_t *p, size_t n)
 	return true;
 }
 
-/* Track whether the stream is one byte so far, and the run it ends with. */
+/* Track whether the stream is one byte so far, and the run it ends with
+ * (after the head, walk_sink_tail knows that run already). */
 static void
 walk_sink_observe(walk_sink_t *s, const uint8_t *p, size_t n)
 {
@@ -229,6 +216,11 @@ walk_sink_observe(walk_sink_t *s, const uint8_t *p, size_t n)
 		s->first = p[0];
 	if (s->uniform && walk_same(p, n, s->first) < n)
 		s->uniform = false;
+	if (s->seen >= WALK_HEAD) {
+		s->trail_byte = s->run_byte;
+		s->trail_len = s->run_len;
+		return;
+	}
 	size_t back = walk_same_back(p, n, p[n - 1]);
 	if (back == n && s->trail_len > 0 && s->trail_byte == p[n - 1]) {
 		s->trail_len += n;
@@ -278,18 +270,18 @@ walk_sink_fn(void *ctx, const uint8_t *p, size_t n)
 		s->stop = WALK_STOP_TIME;
 		return 1;
 	}
-	walk_sink_observe(s, p, n);
 	size_t head = 0;
 	if (s->seen < WALK_HEAD) {
 		uint64_t room = WALK_HEAD - s->seen;
 		head = (uint64_t)n < room ? n : (size_t)room;
 	}
-	s->seen += n;
 	if (!walk_sink_append(s, p, head) ||
 	    !walk_sink_tail(s, p + head, n - head)) {
 		s->stop = WALK_STOP_NOMEM;
 		return 1;
 	}
+	walk_sink_observe(s, p, n);
+	s->seen += n;
 	/* A run still shorter than WALK_PAD_RUN may yet turn out to be
 	 * padding: it does not count until it ends. */
 	size_t pending = s->run_len > 0 && s->run_len < WALK_PAD_RUN &&
@@ -602,7 +594,8 @@ walk_read_with(walk_arch_t *a, size_t i, const char *pw, walk_sink_t *s,
 		s->stop = WALK_STOP_NOMEM;
 	if (*res != UNPACK_RESULT_BAD_PASSWORD)
 		return true;
-	walk_sink_reset(s);
+	/* A password that passed the cheap check but was wrong. */
+	walk_sink_start(s, s->deadline, s->kept_max, s->pad_max);
 	return false;
 }
 
@@ -666,8 +659,7 @@ walk_reread(walk_arch_t *a, size_t i, const char *pw, walk_sink_t *s,
 	                              a->type->mime, &lim, &u2, why, whylen);
 	if (rc != EMG_OK)
 		return rc == EMG_ENOMEM ? rc : EMG_EPARSE;
-	free(s->buf);
-	walk_sink_init(s, st);
+	walk_sink_start(s, st->ctx->deadline_ms, st->bytes_left, st->pad_left);
 	rc = unpack_read(u2, i, pw, walk_sink_fn, s, res, why, whylen);
 	unpack_close(u2);
 	if (rc == EMG_ENOMEM)
@@ -743,14 +735,10 @@ walk_take(walk_state_t *st, emg_attachment_t *child, walk_sink_t *s,
           bool complete)
 {
 	walk_sink_finish(s);
-	uint8_t *d = s->buf;
-	if (d == NULL && (d = malloc(1)) == NULL)
-		return EMG_ENOMEM;
-	if (s->cap > (size_t)s->len + WALK_BUF_MIN) {
-		uint8_t *shrunk = realloc(d, s->len ? s->len : 1);
-		if (shrunk != NULL)
-			d = shrunk;
-	}
+	/* Give back the slack of the doubling. */
+	uint8_t *d = realloc(s->buf, s->len ? s->len : 1);
+	if (d == NULL)
+		return EMG_ENOMEM; /* S->buf is still the caller's to free */
 	s->buf = NULL;
 	free(child->data);
 	child->data = d;
@@ -894,8 +882,8 @@ walk_member(walk_arch_t *a, size_t i, bool *limit)
 		           ? EMG_OK
 		           : EMG_ENOMEM;
 	}
-	walk_sink_t s;
-	walk_sink_init(&s, st);
+	walk_sink_t s = {0};
+	walk_sink_start(&s, st->ctx->deadline_ms, st->bytes_left, st->pad_left);
 	unpack_result_t res = UNPACK_RESULT_OK;
 	char why[256] = "";
 	bool padded = false;
@@ -914,6 +902,7 @@ walk_member(walk_arch_t *a, size_t i, bool *limit)
 		return EMG_OK;
 	}
 	rc = walk_take(st, child, &s, complete);
+	free(s.buf); /* NULL unless walk_take failed */
 	if (padded && !child->inflated) {
 		child->inflated = true;
 		child->full_size = child->declared_size > s.seen
