@@ -23,6 +23,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "attachment.h"
 #include "charset.h"
 #include "text.h"
 
@@ -1023,23 +1024,6 @@ message_parse(const void *data, size_t len, const emg_limits_t *lim,
 }
 
 static void
-message_att_free(emg_attachment_t *a)
-{
-	if (a == NULL)
-		return;
-	/* Depth is bounded by the MIME depth limit the tree was built under. */
-	for (size_t i = 0; i < a->n_children; i++)
-		message_att_free(a->children[i]);
-	free(a->children);
-	free(a->name);
-	free(a->declared_type);
-	free(a->data);
-	free(a->real_type);
-	free(a->real_desc);
-	free(a);
-}
-
-static void
 message_addrlist_free(emg_addrlist_t *l)
 {
 	for (size_t i = 0; i < l->n; i++) {
@@ -1075,7 +1059,7 @@ message_free(emg_message_t *msg)
 	free(msg->date);
 	free(msg->text);
 	for (size_t i = 0; i < msg->n_attachments; i++)
-		message_att_free(msg->attachments[i]);
+		attachment_free(msg->attachments[i]);
 	free(msg->attachments);
 	strlist_free(&msg->problems);
 	free(msg);
