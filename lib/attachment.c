@@ -64,25 +64,50 @@ attachment_label(const emg_attachment_t *a)
 	return a->name != NULL ? a->name : "(no name)";
 }
 
+/* Set NODE's path and depth from its parent. */
+static int
+attachment_relabel(emg_attachment_t *node)
+{
+	char *path = NULL;
+	if (asprintf(&path, "%s/%s", attachment_label(node->parent),
+	             node->name ? node->name : "(no name)") < 0)
+		return -1;
+	free(node->path);
+	node->path = path;
+	node->depth = node->parent->depth + 1;
+	return 0;
+}
+
+/* A subtree linked in after it was built (bottom-up) gets the paths and
+ * depths of its new place; pre-order, so parents are relabelled first. */
+static int
+attachment_relabel_subtree(emg_attachment_t *top)
+{
+	emg_message_t view = {.attachments = &top, .n_attachments = 1};
+	attachment_iter_t it;
+	int rc = 0;
+	attachment_iter_init(&it, &view);
+	for (emg_attachment_t *a = attachment_iter_next(&it);
+	     a != NULL && rc == 0; a = attachment_iter_next(&it))
+		rc = attachment_relabel(a);
+	attachment_iter_done(&it);
+	return rc;
+}
+
 int
 attachment_add_child(emg_attachment_t *parent, emg_attachment_t *child)
 {
-	char *path = NULL;
-	if (asprintf(&path, "%s/%s", attachment_label(parent),
-	             child->name ? child->name : "(no name)") < 0)
-		return -1;
 	emg_attachment_t **v = realloc(parent->children,
 	                               (parent->n_children + 1) * sizeof(*v));
-	if (v == NULL) {
-		free(path);
+	if (v == NULL)
+		return -1;
+	parent->children = v;
+	child->parent = parent;
+	if (attachment_relabel_subtree(child) != 0) {
+		child->parent = NULL;
 		return -1;
 	}
-	parent->children = v;
 	v[parent->n_children++] = child;
-	child->parent = parent;
-	child->depth = parent->depth + 1;
-	free(child->path);
-	child->path = path;
 	return 0;
 }
 
