@@ -83,6 +83,7 @@ typedef struct walk_arch {
 	const walk_type_t *type;
 	unpack_t *u;
 	const char *container;
+	bool raw;        /* a bare gzip/bzip2/xz stream: one member */
 	long good_pw;    /* candidate that opened a member, or -1 */
 	bool pw_gave_up; /* no candidate opened a member: try no more */
 	bool stop;       /* a limit was hit: read no further members */
@@ -761,7 +762,7 @@ static char *
 walk_raw_name(const walk_arch_t *a, const unpack_member_t *m)
 {
 	const char *outer = a->node->name;
-	if (strcmp(unpack_format(a->u), "raw") != 0 || outer == NULL)
+	if (!a->raw || outer == NULL)
 		return NULL;
 	if (m->name != NULL && m->name[0] != '\0' && strcmp(m->name, "data"))
 		return NULL;
@@ -963,7 +964,10 @@ walk_archive(walk_state_t *st, emg_attachment_t *node, const walk_type_t *t)
 	walk_arch_t a = {
 	    .st = st, .node = node, .type = t, .u = u, .good_pw = -1,
 	};
+	/* unpack_format() is libarchive's string, valid only until the
+	 * first read replaces the reader: look at it now. */
 	a.container = walk_container(t, u);
+	a.raw = strcmp(unpack_format(u), "raw") == 0;
 	node->expanded = true;
 	bool limit = false;
 	rc = walk_listing(&a, why, &limit);

@@ -684,6 +684,27 @@ START_TEST(test_walk_limits)
 }
 END_TEST
 
+/* LimitScanTime stops the walk while streaming (or before opening), and
+ * says so on the node where it happened. */
+START_TEST(test_walk_deadline)
+{
+	size_t n;
+	uint8_t *z = wt_build_zeros(&n);
+	double ms;
+	emg_report_t *r = wt_scan_file("LimitScanTime 1ms\n"
+	                               "LimitCompressionRatio 0\n",
+	                               "n.zip", z, n, &ms);
+	ck_assert_msg(strstr(wt_problems(r), "LimitScanTime 1ms reached"),
+	              "%s", wt_problems(r));
+	/* Past the deadline the scan reports SCAN_TIMEOUT first. */
+	ck_assert(emg_report_has(r, "ATTACH_UNSCANNABLE") ||
+	          emg_report_has(r, "SCAN_TIMEOUT"));
+	ck_assert_msg(ms < 1000, "%.0f ms", ms);
+	emg_report_free(r);
+	free(z);
+}
+END_TEST
+
 /* A 42.zip-style bomb: 3 levels of 8 copies, 64 MB zero leaves.  It is
  * decided at the first leaf; the mail's other attachment is still
  * walked. */
@@ -1246,6 +1267,7 @@ main(void)
 	tcase_add_test(tc, test_walk_bare_gzip);
 	tcase_add_loop_test(tc, test_walk_limits, 0,
 	                    sizeof(wt_limit_cases) / sizeof(wt_limit_cases[0]));
+	tcase_add_test(tc, test_walk_deadline);
 	tcase_add_test(tc, test_walk_bomb);
 	tcase_add_test(tc, test_walk_corrupt);
 	tcase_add_test(tc, test_walk_vhd);
