@@ -36,6 +36,8 @@
 #define ATTACH_ARGS_MAX 200
 /* Longest extension we look at ("settingcontent-ms" is 17). */
 #define ATTACH_EXT_MAX 24
+/* Bytes of a text searched for script markers. */
+#define ATTACH_SNIFF_MAX 8192
 /* Parent links followed; the tree depth is bounded by the limits anyway. */
 #define ATTACH_CHAIN_MAX 64
 
@@ -379,6 +381,19 @@ attach_is_document(const emg_attachment_t *n)
 	       attach_type_in(T_OLE T_OOXML T_ODF, n->real_type);
 }
 
+/* True when N carries a VHD ("conectix", in the footer or its copy at the
+ * start) or VHDX ("vhdxfile") cookie: libmagic misses a fixed VHD. */
+static bool
+attach_image_cookie(const emg_attachment_t *n)
+{
+	const unsigned char *d = n->data;
+
+	if (!attach_seen(n) || n->size < 8)
+		return false;
+	return memcmp(d, "vhdxfile", 8) == 0 || memcmp(d, "conectix", 8) == 0 ||
+	       (n->size >= 512 && memcmp(d + n->size - 512, "conectix", 8) == 0);
+}
+
 /* What N is as a container.  The walker's own word (the container of its
  * children) comes first, then the real type, then, for bytes libmagic
  * could not name, the extension of a disk image.  *HOW says why. */
@@ -404,6 +419,10 @@ attach_kind_of(const emg_attachment_t *n, const char **how)
 	if (attach_prefix_in(attach_image_descs, ATTACH_N(attach_image_descs),
 	                     n->real_desc)) {
 		*how = n->real_desc;
+		return ATTACH_K_IMAGE;
+	}
+	if (attach_image_cookie(n)) {
+		*how = "VHD/VHDX cookie";
 		return ATTACH_K_IMAGE;
 	}
 	if (attach_seen(n) && onenote_is_section(n->data, n->size)) {
@@ -453,16 +472,47 @@ attach_exe_content(const emg_attachment_t *n)
 	return NULL;
 }
 
-/* True when N's content is a script or launcher by libmagic. */
-static bool
-attach_script_content(const emg_attachment_t *n)
+/* The first of MARKS found, case-insensitively, in the head of N's text
+ * (ATTACH_SNIFF_MAX bytes), or NULL. */
+static const char *
+attach_marks_in(const emg_attachment_t *n, const char *const *marks,
+                size_t n_marks)
 {
+	size_t len = n->size < ATTACH_SNIFF_MAX ? n->size : ATTACH_SNIFF_MAX;
+
+	if (n->real_type == NULL || strncmp(n->real_type, "text/", 5) != 0)
+		return NULL;
+	for (size_t k = 0; k < n_marks; k++) {
+		size_t ml = strlen(marks[k]);
+		for (size_t i = 0; i + ml <= len; i++)
+			if (strncasecmp((const char *)n->data + i, marks[k],
+			                ml) == 0)
+				return marks[k];
+	}
+	return NULL;
+}
+
+/* What makes N's content a script or launcher (libmagic's word, or a
+ * marker in its text; NM says whether it has an extension), or NULL. */
+static const char *
+attach_script_content(const emg_attachment_t *n, const attach_name_t *nm)
+{
+	const char *m;
+
 	if (!attach_seen(n))
-		return false;
-	return (n->real_type != NULL &&
-	        attach_type_in(attach_script_types, n->real_type)) ||
-	       attach_part_in(attach_script_descs,
-	                      ATTACH_N(attach_script_descs), n->real_desc);
+		return NULL;
+	if ((n->real_type != NULL &&
+	     attach_type_in(attach_script_types, n->real_type)) ||
+	    attach_part_in(attach_script_descs, ATTACH_N(attach_script_descs),
+	                   n->real_desc))
+		return n->real_desc ? n->real_desc : n->real_type;
+	if ((m = attach_marks_in(n, attach_hta_marks,
+	                         ATTACH_N(attach_hta_marks))) != NULL)
+		return m;
+	if (nm->ext[0] == '\0')
+		return attach_marks_in(n, attach_script_marks,
+		                       ATTACH_N(attach_script_marks));
+	return NULL;
 }
 
 /* ---- checks of one node -------------------------------------------------- */
@@ -535,11 +585,11 @@ attach_check_exec(attach_ctx_t *c, const emg_attachment_t *n,
 	              nm->ext))
 		return scan_emit_at(c->scan, n, "ATTACH_SCRIPT",
 		                    "%s: .%s by name", label, nm->ext);
-	if (attach_script_content(n))
+	const char *why = attach_script_content(n, nm);
+	if (why != NULL)
 		return scan_emit_at(
-		    c->scan, n, "ATTACH_SCRIPT", "%s: %s by content", label,
-		    attach_clean(n->real_desc ? n->real_desc : n->real_type,
-		                 what, sizeof(what), 60, false));
+		    c->scan, n, "ATTACH_SCRIPT", "%s: \"%s\" in the content",
+		    label, attach_clean(why, what, sizeof(what), 60, false));
 	*hit = false;
 	return EMG_OK;
 }
@@ -736,7 +786,10 @@ attach_check_encrypted(attach_ctx_t *c, const emg_attachment_t *n,
 	attach_label_clean(n, label, sizeof(label));
 	attach_clean(e.source, src, sizeof(src), 200, false);
 	const char *method = e.method ? e.method : "unknown method";
-	const char *why = e.tried ? ": no password candidate worked" : "";
+	/* walk.c marks a failed candidate search on the archive. */
+	const char *why = e.tried || n->password_failed
+	                      ? ": no password candidate worked"
+	                      : "";
 	if (whole && e.opened > 0)
 		return scan_emit_at(
 		    c->scan, n, "ATTACH_ENCRYPTED_ARCHIVE_OPENED",
@@ -813,6 +866,16 @@ attach_check_onenote(attach_ctx_t *c, const emg_attachment_t *n)
 	                    f->real_type ? f->real_type : "unknown type");
 }
 
+/* True when some child of A is an encrypted member. */
+static bool
+attach_has_enc_member(const emg_attachment_t *a)
+{
+	for (size_t i = 0; i < a->n_children; i++)
+		if (a->children[i]->encrypted)
+			return true;
+	return false;
+}
+
 /* ATTACH_ENCRYPTED_PAYLOAD: the dangerous node N (or an ancestor) came out
  * of an encrypted archive opened with a password from the message. */
 static emg_status_t
@@ -821,21 +884,24 @@ attach_check_payload(attach_ctx_t *c, const emg_attachment_t *n,
 {
 	char label[ATTACH_NAME_MAX], arch[ATTACH_NAME_MAX];
 	char src[ATTACH_NAME_MAX];
-	const emg_attachment_t *a = n;
+	const emg_attachment_t *a = n, *prev = NULL;
 
 	for (unsigned i = 0; a != NULL && i < ATTACH_CHAIN_MAX; i++) {
-		if (a->opened_with != NULL)
+		/* walk.c copies a member's source onto its archive too: an
+		 * archive with encrypted members covers only those, and the
+		 * one we came through was not opened (it would have said). */
+		if (a->opened_with != NULL &&
+		    (prev == NULL || !attach_has_enc_member(a)))
 			break;
+		prev = a;
 		a = a->parent;
 	}
 	if (a == NULL || a->opened_with == NULL)
 		return EMG_OK;
-	/* opened_with is on the member, or on an archive encrypted as a
-	 * whole that is no member of another. */
-	const char *how;
+	/* An opened member names its archive; a root opened as a whole
+	 * names itself. */
 	const emg_attachment_t *box = a;
-	if (a->container != NULL && a->parent != NULL &&
-	    attach_kind_of(a->parent, &how) == ATTACH_K_ARCHIVE)
+	if (a->container != NULL && a->parent != NULL && a->encrypted)
 		box = a->parent;
 	return scan_emit_at(
 	    c->scan, n, "ATTACH_ENCRYPTED_PAYLOAD",

@@ -19,8 +19,8 @@ static const char *const attach_script_exts[] = {
 	"wsc",   "appref-ms",  "library-ms", "search-ms",
 	"settingcontent-ms",
 };
-static const char *const attach_image_exts[] = {"iso", "img", "vhd", "vhdx",
-                                                "udf"};
+static const char *const attach_image_exts[] = {"iso", "img", "ima", "vhd",
+                                                "vhdx", "udf"};
 
 /* Extensions a lure shows in front of the real one. */
 static const char *const attach_decoy_exts[] = {
@@ -166,6 +166,17 @@ static const char *const attach_script_descs[] = {
 	"Internet shortcut", "HtmlHelp",
 };
 
+/* Text only a script host runs: an HTA wherever it appears (mshta runs
+ * any HTML that declares one); the rest only in files without an
+ * extension of their own (OneNote embedded files, whose names the section
+ * keeps elsewhere), since a web page or a mail may quote them. */
+static const char *const attach_hta_marks[] = {"<hta:application"};
+static const char *const attach_script_marks[] = {
+	"wscript.shell", "wscript.createobject", "createobject(",
+	"activexobject", "shell.application", "<job", "powershell",
+	"mshta", "cmd /c", "cmd.exe /c",
+};
+
 /* What a node is as a container. */
 typedef enum attach_kind {
 	ATTACH_K_NONE,
@@ -224,6 +235,7 @@ static const struct {
 
 static const char *const attach_image_descs[] = {
 	"ISO 9660", "UDF filesystem", "Microsoft Disk Image",
+	"DOS/MBR boot sector",
 };
 
 #define ATTACH_N(a) (sizeof(a) / sizeof((a)[0]))

@@ -22,7 +22,7 @@
 /* ---- inert contents ------------------------------------------------------ */
 
 typedef enum { D_NONE, D_PE, D_ELF, D_MACHO, D_LNK_CMD, D_LNK_DOC, D_PDF,
-	       D_TEXT } data_t;
+	       D_TEXT, D_HTA, D_VBS, D_VHD } data_t;
 
 /* A PE header: "MZ", e_lfanew 0x80, "PE\0\0", i386, no sections. */
 static size_t
@@ -108,6 +108,15 @@ make_data(data_t d, unsigned char *b, size_t cap)
 		return make_lnk(b, cap, ".\\docs\\report.pdf", NULL, 0, NULL);
 	case D_PDF: memcpy(b, pdf, sizeof(pdf) - 1); return sizeof(pdf) - 1;
 	case D_TEXT: memcpy(b, "hello\n", 6); return 6;
+	case D_HTA:
+		return (size_t)snprintf((char *)b, cap, "%s",
+		                        "<html><head><HTA:APPLICATION id=\"t\">"
+		                        "</head><body>test</body></html>\n");
+	case D_VBS:
+		return (size_t)snprintf((char *)b, cap, "%s",
+		                        "Set s = CreateObject(\"WScript.Shell\")\r\n"
+		                        "s.Run \"cmd /c echo test\"\r\n");
+	case D_VHD: memcpy(b + 1024 - 512, "conectix", 8); return 1024;
 	case D_NONE: break;
 	}
 	return 0;
@@ -184,10 +193,19 @@ static const tree_case_t tree_cases[] = {
 	{"scr that is a pe", {ROOT("screen.scr", PE_T, D_PE)},
 	 "ATTACH_EXECUTABLE", NULL, 1, "ATTACH_SCRIPT", A_QUA, A_REJ},
 	{"bat by content", {ROOT("notes.txt", "text/x-msdos-batch", D_TEXT)},
-	 "ATTACH_SCRIPT", "by content", 1, "*", A_QUA, A_REJ},
+	 "ATTACH_SCRIPT", "\"text/x-msdos-batch\" in the content", 1, "*",
+	 A_QUA, A_REJ},
 	{"reg by content", {ROOTX("settings.dat", "text/x-ms-regedit",
 	                          "Windows Registry text", D_TEXT, NULL)},
 	 "ATTACH_SCRIPT", "Windows Registry", 1, NULL, A_QUA, A_REJ},
+	{"hta named html", {ROOT("page.html", "text/html", D_HTA)},
+	 "ATTACH_SCRIPT", "\"<hta:application\" in the content", 1, "*", A_QUA,
+	 A_REJ},
+	{"vbs without extension", {ROOT("embedded", "text/plain", D_VBS)},
+	 "ATTACH_SCRIPT", "\"wscript.shell\" in the content", 1, "*", A_QUA,
+	 A_REJ},
+	{"vbs quoted in a txt", {ROOT("howto.txt", "text/plain", D_VBS)}, NULL,
+	 NULL, 0, "*", A_ACC, A_ACC},
 	{"pe named pdf", {ROOT("invoice.pdf", PE_T, D_PE)},
 	 "ATTACH_TYPE_MISMATCH,ATTACH_EXECUTABLE", "named .pdf, content is "
 	 "application/vnd.microsoft.portable-executable", 1, NULL, A_QUA,
@@ -326,6 +344,12 @@ static const tree_case_t tree_cases[] = {
 	 "ATTACH_DISK_IMAGE", "by name", 1, "*", A_TAG, A_TAG},
 	{"vhd", {ROOT("disk.vhd", "application/x-virtualbox-vhd", D_TEXT)},
 	 "ATTACH_DISK_IMAGE", NULL, 1, "*", A_TAG, A_TAG},
+	{"fixed vhd by footer", {ROOT("a.dat", "application/octet-stream",
+	                              D_VHD)},
+	 "ATTACH_DISK_IMAGE", "VHD/VHDX cookie", 1, "*", A_TAG, A_TAG},
+	{"mbr image", {ROOTX("a.dat", "application/octet-stream",
+	                     "DOS/MBR boot sector", D_TEXT, NULL)},
+	 "ATTACH_DISK_IMAGE", "DOS/MBR boot sector", 1, "*", A_TAG, A_TAG},
 
 	/* attach.onenote_embedded */
 	{"onenote with hta",
@@ -334,6 +358,15 @@ static const tree_case_t tree_cases[] = {
 	  MEM("embedded-2", 0, "image/png", D_TEXT, "onenote")},
 	 "ATTACH_ONENOTE_EMBEDDED", "1 embedded file(s), first notes.one/"
 	 "embedded-1 (text/html)", 1, NULL, A_TAG, A_TAG},
+	{"onenote with an hta",
+	 {ROOT("請求書.one", "application/octet-stream", D_TEXT),
+	  MEM("embedded-1", 0, "text/html", D_HTA, "onenote")},
+	 "ATTACH_SCRIPT,ATTACH_ONENOTE_EMBEDDED", "請求書.one/embedded-1: "
+	 "\"<hta:application\" in the content", 1, NULL, A_QUA, A_REJ},
+	{"onenote with a vbs",
+	 {ROOT("notes.one", "application/octet-stream", D_TEXT),
+	  MEM("embedded-1", 0, "text/plain", D_VBS, "onenote")},
+	 "ATTACH_SCRIPT,ATTACH_ONENOTE_EMBEDDED", NULL, 1, NULL, A_QUA, A_REJ},
 	{"onenote with pictures only",
 	 {ROOT("notes.one", "application/octet-stream", D_TEXT),
 	  MEM("picture-1", 0, "image/png", D_TEXT, "onenote")},
@@ -427,6 +460,20 @@ static const tree_case_t tree_cases[] = {
 	       "zipcrypto")},
 	 "ATTACH_EXECUTABLE,ATTACH_ENCRYPTED_ARCHIVE", ".exe by name", 1,
 	 "ATTACH_ENCRYPTED_PAYLOAD", A_QUA, A_REJ},
+	{"plain exe beside an opened member",
+	 {MEMF("invoice.zip", -1, ZIP_T, D_TEXT, NULL, F_ENC, BODY3,
+	       "zipcrypto"),
+	  MEMF("a.pdf", 0, PDF_T, D_PDF, "zip", F_ENC, BODY3, "zipcrypto"),
+	  MEM("b.exe", 0, PE_T, D_PE, "zip")},
+	 "ATTACH_EXECUTABLE,ATTACH_ENCRYPTED_ARCHIVE_OPENED", NULL, 1,
+	 "ATTACH_ENCRYPTED_PAYLOAD", A_QUA, A_REJ},
+	{"failed search marked on the archive",
+	 {MEMF("secret.zip", -1, ZIP_T, D_TEXT, NULL, F_ENC | F_FAILED, NULL,
+	       "aes256"),
+	  MEMF("a.pdf", 0, NULL, D_NONE, "zip", F_ENC, NULL, "aes256")},
+	 "ATTACH_ENCRYPTED_ARCHIVE", "secret.zip: 1 encrypted member(s) "
+	 "(aes256) not opened: no password candidate worked", 1, "*", A_ACC,
+	 A_ACC},
 	{"some members encrypted",
 	 {ROOT("mixed.zip", ZIP_T, D_TEXT),
 	  MEMF("a.pdf", 0, PDF_T, D_PDF, "zip", F_ENC, BODY3, "zipcrypto"),
@@ -814,6 +861,263 @@ START_TEST(test_attach_mime)
 }
 END_TEST
 
+/* ---- whole messages with real ZIPs ---------------------------------------- */
+
+/* CRC-32 (ZIP) of N bytes of D continued from CRC (pre/post inverted). */
+static uint32_t
+crc32_upd(uint32_t crc, const unsigned char *d, size_t n)
+{
+	crc = ~crc;
+	for (size_t i = 0; i < n; i++) {
+		crc ^= d[i];
+		for (int k = 0; k < 8; k++)
+			crc = (crc >> 1) ^ (0xedb88320u & (0u - (crc & 1u)));
+	}
+	return ~crc;
+}
+
+/* Traditional PKWARE encryption (ZipCrypto) state. */
+typedef struct {
+	uint32_t k[3];
+} zc_t;
+
+static uint32_t
+zc_crc(uint32_t k, unsigned char c)
+{
+	k ^= c;
+	for (int i = 0; i < 8; i++)
+		k = (k >> 1) ^ (0xedb88320u & (0u - (k & 1u)));
+	return k;
+}
+
+static void
+zc_update(zc_t *z, unsigned char p)
+{
+	z->k[0] = zc_crc(z->k[0], p);
+	z->k[1] = (z->k[1] + (z->k[0] & 0xff)) * 134775813u + 1;
+	z->k[2] = zc_crc(z->k[2], (unsigned char)(z->k[1] >> 24));
+}
+
+static unsigned char
+zc_enc(zc_t *z, unsigned char p)
+{
+	uint32_t t = (z->k[2] | 2) & 0xffff;
+	unsigned char c = (unsigned char)(p ^ ((t * (t ^ 1)) >> 8));
+	zc_update(z, p);
+	return c;
+}
+
+typedef struct {
+	const char *name;
+	data_t data; /* D_NONE here: an inner ZIP holding a PDF */
+	bool encrypted;
+} zmember_t;
+
+static void
+put16(unsigned char *b, size_t *o, unsigned v)
+{
+	b[(*o)++] = (unsigned char)(v & 0xff);
+	b[(*o)++] = (unsigned char)(v >> 8);
+}
+
+static void
+put32(unsigned char *b, size_t *o, uint32_t v)
+{
+	put16(b, o, v & 0xffff);
+	put16(b, o, v >> 16);
+}
+
+/* A header (local when CENTRAL is false) of a stored member. */
+static void
+zip_header(unsigned char *b, size_t *o, bool central, const char *name,
+           bool enc, uint32_t crc, size_t len, size_t local_off)
+{
+	size_t nl = strlen(name);
+	put32(b, o, central ? 0x02014b50u : 0x04034b50u);
+	if (central)
+		put16(b, o, 20);
+	put16(b, o, 20);
+	put16(b, o, 0x800u | (enc ? 1u : 0u)); /* UTF-8 names */
+	put16(b, o, 0);                         /* stored */
+	put16(b, o, 0x5000);                    /* 10:00 */
+	put16(b, o, 0x582f);                    /* 2024-01-15 */
+	put32(b, o, crc);
+	put32(b, o, (uint32_t)(len + (enc ? 12 : 0)));
+	put32(b, o, (uint32_t)len);
+	put16(b, o, (unsigned)nl);
+	put16(b, o, 0);
+	if (central) {
+		put16(b, o, 0);
+		put16(b, o, 0);
+		put16(b, o, 0);
+		put32(b, o, 0);
+		put32(b, o, (uint32_t)local_off);
+	}
+	memcpy(b + *o, name, nl);
+	*o += nl;
+}
+
+/* A stored ZIP of the N members M into B (CAP bytes); encrypted members
+ * use ZipCrypto with PW.  Returns its length. */
+static size_t
+make_zip(const zmember_t *m, size_t n, const char *pw, unsigned char *b,
+         size_t cap)
+{
+	static unsigned char d[8192];
+	size_t o = 0, offs[8], lens[8];
+	uint32_t crcs[8];
+
+	ck_assert_uint_le(n, 8);
+	for (size_t i = 0; i < n; i++) {
+		size_t len;
+		if (m[i].data == D_NONE) {
+			zmember_t in = {"a.pdf", D_PDF, false};
+			unsigned char inner[2048];
+			len = make_zip(&in, 1, NULL, inner, sizeof(inner));
+			memcpy(d, inner, len);
+		} else {
+			len = make_data(m[i].data, d, sizeof(d));
+		}
+		ck_assert_uint_lt(o + len + 512, cap);
+		offs[i] = o;
+		lens[i] = len;
+		crcs[i] = crc32_upd(0, d, len);
+		zip_header(b, &o, false, m[i].name, m[i].encrypted, crcs[i], len,
+		           0);
+		if (!m[i].encrypted) {
+			memcpy(b + o, d, len);
+			o += len;
+			continue;
+		}
+		zc_t z = {{0x12345678u, 0x23456789u, 0x34567890u}};
+		for (const char *p = pw; *p != '\0'; p++)
+			zc_update(&z, (unsigned char)*p);
+		for (int k = 0; k < 11; k++) /* fixed: tests are reproducible */
+			b[o++] = zc_enc(&z, (unsigned char)(0x5a + k));
+		b[o++] = zc_enc(&z, (unsigned char)(crcs[i] >> 24));
+		for (size_t k = 0; k < len; k++)
+			b[o++] = zc_enc(&z, d[k]);
+	}
+	size_t cd = o;
+	for (size_t i = 0; i < n; i++)
+		zip_header(b, &o, true, m[i].name, m[i].encrypted, crcs[i],
+		           lens[i], offs[i]);
+	put32(b, &o, 0x06054b50u);
+	put16(b, &o, 0);
+	put16(b, &o, 0);
+	put16(b, &o, (unsigned)n);
+	put16(b, &o, (unsigned)n);
+	put32(b, &o, (uint32_t)(o - cd - 12));
+	put32(b, &o, (uint32_t)cd);
+	put16(b, &o, 0);
+	return o;
+}
+
+#define PW "Xk92Lm"
+#define BODY_PW "パスワードは別途お送りします。\nパスワード: " PW "\n"
+#define BODY_NONE "ご確認ください。\n"
+
+static const struct {
+	const char *name;
+	const char *zipname;
+	const char *body;
+	zmember_t m[4];
+	const char *want;    /* comma-separated ATTACH_ symbols, all others
+	                      * must stay silent */
+	const char *want_in; /* in the detail of the first */
+	emg_action_t min, max;
+} zip_cases[] = {
+	{"ppap pdfs opened", "見積書.zip", BODY_PW,
+	 {{"見積書.pdf", D_PDF, true}, {"仕様書.pdf", D_PDF, true}},
+	 "ATTACH_ENCRYPTED_ARCHIVE_OPENED", "2 of 2 encrypted member(s) "
+	 "(zipcrypto) opened with the password from body line", A_ACC, A_ACC},
+	{"emotet exe opened", "請求書.zip", BODY_PW,
+	 {{"請求書.pdf.exe", D_PE, true}},
+	 "ATTACH_ENCRYPTED_ARCHIVE_OPENED,ATTACH_ENCRYPTED_PAYLOAD,"
+	 "ATTACH_EXECUTABLE,ATTACH_DOUBLE_EXTENSION",
+	 NULL, A_QUA, A_REJ},
+	{"emotet lnk opened", "請求書.zip", BODY_PW,
+	 {{"請求書.lnk", D_LNK_CMD, true}},
+	 "ATTACH_ENCRYPTED_PAYLOAD,ATTACH_ENCRYPTED_ARCHIVE_OPENED,ATTACH_LNK,"
+	 "ATTACH_LNK_SUSPICIOUS",
+	 "(shortcut) inside encrypted 請求書.zip", A_QUA, A_REJ},
+	{"no password in the mail", "見積書.zip", BODY_NONE,
+	 {{"見積書.pdf", D_PDF, true}}, "ATTACH_ENCRYPTED_ARCHIVE",
+	 "no password candidate worked", A_ACC, A_ACC},
+	{"exe not opened", "請求書.zip", BODY_NONE,
+	 {{"invoice.exe", D_PE, true}},
+	 "ATTACH_ENCRYPTED_ARCHIVE,ATTACH_EXECUTABLE", NULL, A_QUA, A_REJ},
+	{"partly encrypted", "mixed.zip", BODY_PW,
+	 {{"a.pdf", D_PDF, true}, {"b.exe", D_PE, false}},
+	 "ATTACH_ENCRYPTED_ARCHIVE_OPENED,ATTACH_EXECUTABLE", NULL, A_QUA,
+	 A_REJ},
+	{"plain zip in zip", "outer.zip", BODY_NONE,
+	 {{"inner.zip", D_NONE, false}}, "ATTACH_NESTED_ARCHIVE",
+	 "outer.zip/inner.zip inside outer.zip", A_ACC, A_ACC},
+	{"plain zip of pdfs", "資料.zip", BODY_NONE,
+	 {{"資料.pdf", D_PDF, false}, {"report.v2.pdf", D_PDF, false}}, NULL,
+	 NULL, A_ACC, A_ACC},
+};
+
+START_TEST(test_attach_zip)
+{
+	static unsigned char zip[65536];
+	static char enc[90000], msg[100000];
+	size_t n = 0;
+
+	while (n < 4 && zip_cases[_i].m[n].name != NULL)
+		n++;
+	size_t len = make_zip(zip_cases[_i].m, n, PW, zip, sizeof(zip));
+	b64(zip, len, enc, sizeof(enc));
+	snprintf(msg, sizeof(msg),
+	         "From: Sato <sato@partner.test>\n"
+	         "To: tanaka@example-corp.test\n"
+	         "Subject: =?UTF-8?B?6LOH5paZ?=\n"
+	         "Message-ID: <z1@partner.test>\n"
+	         "MIME-Version: 1.0\n"
+	         "Content-Type: multipart/mixed; boundary=\"b1\"\n\n"
+	         "--b1\nContent-Type: text/plain; charset=UTF-8\n"
+	         "Content-Transfer-Encoding: 8bit\n\n%s"
+	         "--b1\nContent-Type: application/zip\n"
+	         "Content-Disposition: attachment; filename=\"%s\"\n"
+	         "Content-Transfer-Encoding: base64\n\n%s\n--b1--\n",
+	         zip_cases[_i].body, zip_cases[_i].zipname, enc);
+	emg_report_t *r = tu_scan(NULL, msg, NULL);
+	const char *syms = tu_symbols(r);
+	const char *want = zip_cases[_i].want;
+	for (size_t i = 0; i < emg_report_finding_count(r); i++) {
+		const char *s = emg_report_finding(r, i)->symbol;
+		ck_assert_msg(strncmp(s, "ATTACH_", 7) != 0 || in_list(want, s),
+		              "%s: unexpected %s: %s", zip_cases[_i].name, s,
+		              syms);
+	}
+	for (const char *p = want; p != NULL && *p != '\0';) {
+		char sym[64];
+		size_t l = strcspn(p, ",");
+		snprintf(sym, sizeof(sym), "%.*s", (int)l, p);
+		ck_assert_msg(emg_report_has(r, sym), "%s: %s missing: %s",
+		              zip_cases[_i].name, sym, syms);
+		p += l + (p[l] == ',');
+	}
+	if (zip_cases[_i].want_in != NULL) {
+		char first[64];
+		const char *detail = NULL;
+		snprintf(first, sizeof(first), "%.*s", (int)strcspn(want, ","),
+		         want);
+		count_symbol(r, first, &detail);
+		ck_assert_msg(detail && strstr(detail, zip_cases[_i].want_in),
+		              "%s: %s", zip_cases[_i].name, syms);
+	}
+	emg_action_t act = emg_report_action(r);
+	ck_assert_msg(act >= zip_cases[_i].min && act <= zip_cases[_i].max,
+	              "%s: %s: %s", zip_cases[_i].name, emg_action_name(act),
+	              syms);
+	/* The password itself never reaches a detail. */
+	ck_assert_msg(strstr(syms, PW) == NULL, "%s", syms);
+	emg_report_free(r);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -826,6 +1130,8 @@ main(void)
 	tcase_add_test(tc, test_attach_force_survives_scores);
 	tcase_add_loop_test(tc, test_attach_mime, 0,
 	                    sizeof(mime_cases) / sizeof(mime_cases[0]));
+	tcase_add_loop_test(tc, test_attach_zip, 0,
+	                    sizeof(zip_cases) / sizeof(zip_cases[0]));
 	suite_add_tcase(s, tc);
 	return tu_run_suite(s);
 }
