@@ -515,21 +515,31 @@ walk_type_of(const emg_attachment_t *a)
 	return walk_image_type(a);
 }
 
-/* The members' container name: a gzip/bzip2/xz stream holding a tar is a
- * tar to its members. */
-static const char *
-walk_container(const walk_type_t *t, unpack_t *u)
+/* A gzip/bzip2/xz stream is either bare (libarchive's raw format: one
+ * member called "data") or holds a tar or cpio, which is what its members
+ * come from.  Decided from the member list: unpack_format() returns a
+ * string that libarchive may already have freed with its reader. */
+static bool
+walk_is_raw(const walk_type_t *t, unpack_t *u)
 {
-	const char *f = unpack_format(u);
-	if (strcmp(t->container, "gzip") != 0 &&
-	    strcmp(t->container, "bzip2") != 0 &&
-	    strcmp(t->container, "xz") != 0 && strcmp(t->container, "zstd") != 0)
+	const unpack_member_t *m = unpack_member(u, 0);
+	return (strcmp(t->container, "gzip") == 0 ||
+	        strcmp(t->container, "bzip2") == 0 ||
+	        strcmp(t->container, "xz") == 0 ||
+	        strcmp(t->container, "zstd") == 0) &&
+	       unpack_count(u) == 1 && m != NULL && m->name != NULL &&
+	       strcmp(m->name, "data") == 0;
+}
+
+static const char *
+walk_container(const walk_type_t *t, bool raw)
+{
+	if (raw || (strcmp(t->container, "gzip") != 0 &&
+	            strcmp(t->container, "bzip2") != 0 &&
+	            strcmp(t->container, "xz") != 0 &&
+	            strcmp(t->container, "zstd") != 0))
 		return t->container;
-	if (strcasestr(f, "tar") != NULL)
-		return "tar";
-	if (strcasestr(f, "cpio") != NULL)
-		return "cpio";
-	return t->container;
+	return "tar";
 }
 
 /* OOXML and ODF documents are ZIPs, but the Office analyzers read them. */
@@ -759,12 +769,10 @@ walk_take(walk_state_t *st, emg_attachment_t *child, walk_sink_t *s,
 /* A bare gzip/bzip2/xz stream has one member that libarchive calls "data":
  * name it after the stream ("report.doc.gz" holds "report.doc"). */
 static char *
-walk_raw_name(const walk_arch_t *a, const unpack_member_t *m)
+walk_raw_name(const walk_arch_t *a)
 {
 	const char *outer = a->node->name;
 	if (!a->raw || outer == NULL)
-		return NULL;
-	if (m->name != NULL && m->name[0] != '\0' && strcmp(m->name, "data"))
 		return NULL;
 	const char *dot = strrchr(outer, '.');
 	size_t n = dot != NULL && dot != outer ? (size_t)(dot - outer)
@@ -776,7 +784,7 @@ walk_raw_name(const walk_arch_t *a, const unpack_member_t *m)
 static emg_attachment_t *
 walk_child(walk_arch_t *a, const unpack_member_t *m)
 {
-	char *raw = walk_raw_name(a, m);
+	char *raw = walk_raw_name(a);
 	emg_attachment_t *c = attachment_new(raw ? raw : m->name, "", 0, false);
 	free(raw);
 	if (c == NULL)
@@ -964,10 +972,8 @@ walk_archive(walk_state_t *st, emg_attachment_t *node, const walk_type_t *t)
 	walk_arch_t a = {
 	    .st = st, .node = node, .type = t, .u = u, .good_pw = -1,
 	};
-	/* unpack_format() is libarchive's string, valid only until the
-	 * first read replaces the reader: look at it now. */
-	a.container = walk_container(t, u);
-	a.raw = strcmp(unpack_format(u), "raw") == 0;
+	a.raw = walk_is_raw(t, u);
+	a.container = walk_container(t, a.raw);
 	node->expanded = true;
 	bool limit = false;
 	rc = walk_listing(&a, why, &limit);
