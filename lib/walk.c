@@ -25,6 +25,7 @@
  */
 #include "walk.h"
 
+
 #include <magic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,6 +37,10 @@
 #include "onenote.h"
 #include "password.h"
 #include "unpack.h"
+
+/* An archive this large that lists no member is unreadable, not empty
+ * (an empty ZIP is 22 bytes, an empty tar 10 KiB of zeros). */
+#define WALK_EMPTY_MIN 16384
 
 #define WALK_HEAD (8u << 20)          /* bytes of a member always kept */
 #define WALK_PAD_RUN (4u << 20)       /* a run this long after the head is
@@ -980,6 +985,16 @@ walk_archive(walk_state_t *st, emg_attachment_t *node, const walk_type_t *t)
 	for (size_t i = 0; rc == EMG_OK && !a.stop && i < unpack_count(u); i++)
 		rc = walk_member(&a, i, &limit);
 	unpack_close(u);
+	/* An archive or image of real size that yields no file is a variant
+	 * the reader does not understand (an ISO 9660 image without Joliet
+	 * lists only "." in libarchive 3.6), not an empty one: saying nothing
+	 * would be a silent pass. */
+	if (rc == EMG_OK && node->n_children == 0 && node->problems.n == 0 &&
+	    node->size >= WALK_EMPTY_MIN &&
+	    attachment_problem(node, "no file could be read from this %s of "
+	                       "%zu bytes (unsupported variant)", a.container,
+	                       node->size) != 0)
+		rc = EMG_ENOMEM;
 	if (rc == EMG_OK && limit)
 		rc = walk_stop_tree(st, node);
 	return rc;
@@ -1002,10 +1017,10 @@ walk_onenote_files(walk_state_t *st, emg_attachment_t *node)
 	}
 	node->expanded = true;
 	int r = 0;
-	if (rc != EMG_OK)
+	if (rc == EMG_EPARSE) /* EMG_ELIMIT is reported just below */
 		r = attachment_problem(node, "corrupt onenote: %s",
 		                       why[0] ? why : "bad data");
-	bool limit = nf >= max && max != SIZE_MAX;
+	bool limit = (rc == EMG_ELIMIT || nf >= max) && max != SIZE_MAX;
 	if (r == 0 && limit)
 		r = attachment_problem(node, "LimitArchiveFiles %u reached",
 		                       lim->archive_files);
