@@ -68,7 +68,10 @@ emg_status_t unpack_open(const uint8_t *data, size_t len, const char *format,
                          size_t whylen);
 size_t unpack_count(const unpack_t *u);
 const unpack_member_t *unpack_member(const unpack_t *u, size_t i);
-/* Short name of the reader used: "zip", "7-Zip", "RAR", "GNU tar format"... */
+/* Short name of the reader used: "zip", "7-Zip", "RAR", "GNU tar format"...
+ * ("unknown" when none was recorded).  The string belongs to U and stays
+ * valid until unpack_close(U): libarchive's own name is copied at open
+ * time (at most 63 bytes kept), because it is freed with its reader. */
 const char *unpack_format(const unpack_t *u);
 /* True when the listing stopped early: more than max_files members, or the
  * listing itself hit a byte limit or corrupt data (then WHY of unpack_open

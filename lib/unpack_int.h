@@ -20,6 +20,7 @@ struct zip;
 #define UNPACK_HARD_FILES 100000u    /* member cap when max_files is 0 */
 #define UNPACK_NAME_MAX 4096u        /* raw name bytes kept */
 #define UNPACK_CHECK_CHUNKS 4        /* chunks the password check reads */
+#define UNPACK_FORMAT_MAX 64u        /* bytes of a reader's name kept */
 
 enum unpack_kind { UNPACK_KIND_ZIP = 1, UNPACK_KIND_LA };
 
@@ -28,7 +29,9 @@ struct unpack {
 	size_t len;
 	unpack_limits_t lim;
 	enum unpack_kind kind;
-	const char *format_name;
+	const char *format_name; /* a literal, or FORMAT_BUF: never a
+	                            string owned by a libarchive reader */
+	char format_buf[UNPACK_FORMAT_MAX]; /* copy of libarchive's name */
 	unpack_member_t *m;
 	size_t n, cap;
 	bool truncated;

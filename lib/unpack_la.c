@@ -21,6 +21,7 @@
  * read as CP932 first (LHA for Windows), then as libarchive's default.
  */
 #include <locale.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -233,6 +234,18 @@ static emg_status_t unpack_la_entry(unpack_t *u, struct archive *a,
 	return unpack_add(u, &m);
 }
 
+/* Keep the name of A's format in U: archive_format_name() belongs to the
+ * reader, which unpack_la_try frees as soon as the listing ends. */
+static void unpack_la_format(unpack_t *u, struct archive *a)
+{
+	const char *name = archive_format_name(a);
+
+	if (name == NULL)
+		return;
+	snprintf(u->format_buf, sizeof(u->format_buf), "%s", name);
+	u->format_name = u->format_buf;
+}
+
 /* The listing loop.  Stops at the member cap, at the skip budget, or at
  * bad data after the first member (kept, with the reason in WHY). */
 static emg_status_t unpack_la_list(unpack_t *u, struct archive *a, char *why,
@@ -254,7 +267,7 @@ static emg_status_t unpack_la_list(unpack_t *u, struct archive *a, char *why,
 		if (r != ARCHIVE_OK && r != ARCHIVE_WARN)
 			break;
 		if (u->format_name == NULL)
-			u->format_name = archive_format_name(a);
+			unpack_la_format(u, a);
 		st = unpack_la_entry(u, a, e);
 		if (st != EMG_OK)
 			return st;

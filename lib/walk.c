@@ -11,9 +11,9 @@
  * it opened), because a 42.zip-style bomb repeats the same limit in every
  * leaf, but it goes on with the message's other attachments.
  *
- * Padding (attach.inflated): a member is streamed through a sink that keeps
- * its head verbatim and, after the head, drops runs of one repeated byte of
- * WALK_PAD_RUN bytes or more.  A padded member trips the compression ratio
+ * Padding (attach.inflated): a member is streamed through the sink of
+ * walk_sink.c, which keeps its head verbatim and, after the head, drops long
+ * runs of one repeated byte.  A padded member trips the compression ratio
  * limit while streaming; when the stream at that point is a long run and
  * there was real content before it, the member is read once more without
  * the ratio limit (padding is cheap to inflate) so that the content before
@@ -31,25 +31,19 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 
 #include "attachment.h"
 #include "onenote.h"
 #include "password.h"
 #include "unpack.h"
+#include "walk_int.h"
 
 /* An archive this large that lists no member is unreadable, not empty
  * (an empty ZIP is 22 bytes, an empty tar 10 KiB of zeros). */
 #define WALK_EMPTY_MIN 16384
 
-#define WALK_HEAD (8u << 20)          /* bytes of a member always kept */
-#define WALK_PAD_RUN (4u << 20)       /* a run this long after the head is
-                                       * padding and is dropped */
-#define WALK_PAD_SEEN (64u << 10)     /* a run this long where a limit
-                                       * stopped the stream means padding */
 #define WALK_PAD_FACTOR 4u            /* padding budget: x LimitArchiveBytes */
 #define WALK_RATIO_FLOOR (1u << 20)   /* small, compressible files are normal */
-#define WALK_BUF_MIN 4096u            /* first allocation of a member */
 #define WALK_PEEK (64u << 10)         /* bytes walk_is_message looks at */
 
 typedef enum walk_kind {
@@ -93,238 +87,6 @@ typedef struct walk_arch {
 	bool pw_gave_up; /* no candidate opened a member: try no more */
 	bool stop;       /* a limit was hit: read no further members */
 } walk_arch_t;
-
-typedef enum walk_stop {
-	WALK_STOP_NONE = 0,
-	WALK_STOP_TIME,
-	WALK_STOP_BYTES,
-	WALK_STOP_PAD,
-	WALK_STOP_NOMEM,
-} walk_stop_t;
-
-/* The sink that receives one member. */
-typedef struct walk_sink {
-	uint64_t deadline;
-	uint8_t *buf;
-	size_t len, cap;
-	uint64_t seen;     /* bytes delivered */
-	uint64_t kept_max; /* LimitArchiveBytes left */
-	uint64_t pad_max;  /* padding budget left */
-	uint64_t dropped;  /* padding bytes not kept */
-	uint8_t run_byte;  /* the current run after the head ... */
-	uint64_t run_len;
-	size_t run_start;  /* ... and where it starts in BUF */
-	uint8_t trail_byte; /* the run the whole stream ends with */
-	uint64_t trail_len;
-	uint8_t first;
-	bool uniform;      /* every byte so far equals FIRST */
-	walk_stop_t stop;
-} walk_sink_t;
-
-static uint64_t
-walk_now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
-static uint64_t
-walk_add_sat(uint64_t a, uint64_t b)
-{
-	return a > UINT64_MAX - b ? UINT64_MAX : a + b;
-}
-
-/* ---- the padding-aware sink ------------------------------------------------ */
-
-/* How many leading bytes of P equal B; eight at a time, since padding runs
- * are hundreds of megabytes. */
-static size_t
-walk_same(const uint8_t *p, size_t n, uint8_t b)
-{
-	const uint64_t pat = 0x0101010101010101ull * b;
-	size_t i = 0;
-	while (i + 8 <= n) {
-		uint64_t w;
-		memcpy(&w, p + i, 8);
-		if (w != pat)
-			break;
-		i += 8;
-	}
-	while (i < n && p[i] == b)
-		i++;
-	return i;
-}
-
-/* How many trailing bytes of P equal B. */
-static size_t
-walk_same_back(const uint8_t *p, size_t n, uint8_t b)
-{
-	const uint64_t pat = 0x0101010101010101ull * b;
-	size_t i = n;
-	while (i >= 8) {
-		uint64_t w;
-		memcpy(&w, p + i - 8, 8);
-		if (w != pat)
-			break;
-		i -= 8;
-	}
-	while (i > 0 && p[i - 1] == b)
-		i--;
-	return n - i;
-}
-
-/* An empty sink with the budgets left; frees what S held before. */
-static void
-walk_sink_start(walk_sink_t *s, uint64_t deadline, uint64_t kept_max,
-                uint64_t pad_max)
-{
-	free(s->buf);
-	*s = (walk_sink_t){.deadline = deadline, .kept_max = kept_max,
-	                   .pad_max = pad_max, .uniform = true};
-}
-
-static bool
-walk_sink_append(walk_sink_t *s, const uint8_t *p, size_t n)
-{
-	if (n == 0)
-		return true;
-	if (n > SIZE_MAX - s->len)
-		return false;
-	size_t need = s->len + n;
-	if (need > s->cap) {
-		/* Grow by doubling, but not far past what may be kept. */
-		uint64_t top = walk_add_sat(s->kept_max, WALK_PAD_RUN + 2 * n);
-		size_t cap = s->cap ? s->cap : WALK_BUF_MIN;
-		while (cap < need && cap <= SIZE_MAX / 2)
-			cap *= 2;
-		if (cap < need)
-			cap = need;
-		if ((uint64_t)cap > top && top >= need)
-			cap = (size_t)top;
-		uint8_t *b = realloc(s->buf, cap);
-		if (b == NULL)
-			return false;
-		s->buf = b;
-		s->cap = cap;
-	}
-	memcpy(s->buf + s->len, p, n);
-	s->len = need;
-	return true;
-}
-
-/* Track whether the stream is one byte so far, and the run it ends with
- * (after the head, walk_sink_tail knows that run already). */
-static void
-walk_sink_observe(walk_sink_t *s, const uint8_t *p, size_t n)
-{
-	if (s->seen == 0)
-		s->first = p[0];
-	if (s->uniform && walk_same(p, n, s->first) < n)
-		s->uniform = false;
-	if (s->seen >= WALK_HEAD) {
-		s->trail_byte = s->run_byte;
-		s->trail_len = s->run_len;
-		return;
-	}
-	size_t back = walk_same_back(p, n, p[n - 1]);
-	if (back == n && s->trail_len > 0 && s->trail_byte == p[n - 1]) {
-		s->trail_len += n;
-	} else {
-		s->trail_byte = p[n - 1];
-		s->trail_len = back;
-	}
-}
-
-/* Bytes after the head: keep them, except runs of WALK_PAD_RUN or more. */
-static bool
-walk_sink_tail(walk_sink_t *s, const uint8_t *p, size_t n)
-{
-	size_t i = 0, seg = 0;
-	while (i < n) {
-		if (s->run_len == 0 || p[i] != s->run_byte) {
-			if (s->run_len >= WALK_PAD_RUN)
-				s->dropped += s->run_len;
-			s->run_byte = p[i];
-			s->run_len = 0;
-			s->run_start = s->len + (i - seg);
-		}
-		size_t k = walk_same(p + i, n - i, s->run_byte);
-		bool was_long = s->run_len >= WALK_PAD_RUN;
-		s->run_len += k;
-		i += k;
-		if (s->run_len >= WALK_PAD_RUN) {
-			/* Keep what came before the run, then cut the
-			 * run's bytes already kept. */
-			if (!walk_sink_append(s, p + seg, i - k - seg))
-				return false;
-			if (!was_long)
-				s->len = s->run_start;
-			seg = i;
-		}
-	}
-	return walk_sink_append(s, p + seg, n - seg);
-}
-
-static int
-walk_sink_fn(void *ctx, const uint8_t *p, size_t n)
-{
-	walk_sink_t *s = ctx;
-	if (n == 0)
-		return 0;
-	if (walk_now_ms() > s->deadline) {
-		s->stop = WALK_STOP_TIME;
-		return 1;
-	}
-	size_t head = 0;
-	if (s->seen < WALK_HEAD) {
-		uint64_t room = WALK_HEAD - s->seen;
-		head = (uint64_t)n < room ? n : (size_t)room;
-	}
-	if (!walk_sink_append(s, p, head) ||
-	    !walk_sink_tail(s, p + head, n - head)) {
-		s->stop = WALK_STOP_NOMEM;
-		return 1;
-	}
-	walk_sink_observe(s, p, n);
-	s->seen += n;
-	/* A run still shorter than WALK_PAD_RUN may yet turn out to be
-	 * padding: it does not count until it ends. */
-	size_t pending = s->run_len > 0 && s->run_len < WALK_PAD_RUN &&
-	                         s->run_start <= s->len
-	                     ? s->len - s->run_start
-	                     : 0;
-	if ((uint64_t)(s->len - pending) > s->kept_max) {
-		s->stop = WALK_STOP_BYTES;
-		return 1;
-	}
-	uint64_t pad = s->dropped;
-	if (s->run_len >= WALK_PAD_RUN)
-		pad = walk_add_sat(pad, s->run_len);
-	if (pad > s->pad_max) {
-		s->stop = WALK_STOP_PAD;
-		return 1;
-	}
-	return 0;
-}
-
-/* The stream ended (or stopped): a trailing long run is padding too. */
-static void
-walk_sink_finish(walk_sink_t *s)
-{
-	if (s->run_len >= WALK_PAD_RUN)
-		s->dropped += s->run_len;
-	s->run_len = 0;
-	if (s->len > s->kept_max)
-		s->len = (size_t)s->kept_max;
-}
-
-/* A stream stopped by a limit while in a long run: padding follows. */
-static bool
-walk_sink_padded(const walk_sink_t *s)
-{
-	return s->trail_len >= WALK_PAD_SEEN || s->dropped > 0;
-}
 
 /* ---- the tree ----------------------------------------------------------------- */
 
@@ -522,8 +284,8 @@ walk_type_of(const emg_attachment_t *a)
 
 /* A gzip/bzip2/xz stream is either bare (libarchive's raw format: one
  * member called "data") or holds a tar or cpio, which is what its members
- * come from.  Decided from the member list: unpack_format() returns a
- * string that libarchive may already have freed with its reader. */
+ * come from.  Decided from the member list alone (the walker has never
+ * needed unpack_format(): a bare stream's one member is "data"). */
 static bool
 walk_is_raw(const walk_type_t *t, unpack_t *u)
 {

@@ -1,0 +1,71 @@
+/*
+ * walk_int.h - internals shared by walk.c (the attachment walker) and
+ * walk_sink.c (the padding-aware sink that receives one member).  Not
+ * installed and not for other modules: they use walk.h.
+ */
+#ifndef EMG_WALK_INT_H
+#define EMG_WALK_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+/* Why the sink stopped a member's stream. */
+typedef enum walk_stop {
+	WALK_STOP_NONE = 0,
+	WALK_STOP_TIME,
+	WALK_STOP_BYTES,
+	WALK_STOP_PAD,
+	WALK_STOP_NOMEM,
+} walk_stop_t;
+
+/* The sink that receives one member (walk_sink.c).  walk.c gives the
+ * budgets to walk_sink_start and reads BUF, LEN, UNIFORM and STOP. */
+typedef struct walk_sink {
+	uint64_t deadline;
+	uint8_t *buf;
+	size_t len, cap;
+	uint64_t seen;     /* bytes delivered */
+	uint64_t kept_max; /* LimitArchiveBytes left */
+	uint64_t pad_max;  /* padding budget left */
+	uint64_t dropped;  /* padding bytes not kept */
+	uint8_t run_byte;  /* the current run after the head ... */
+	uint64_t run_len;
+	size_t run_start;  /* ... and where it starts in BUF */
+	uint8_t trail_byte; /* the run the whole stream ends with */
+	uint64_t trail_len;
+	uint8_t first;
+	bool uniform;      /* every byte so far equals FIRST */
+	walk_stop_t stop;
+} walk_sink_t;
+
+/* CLOCK_MONOTONIC in milliseconds: the clock of walk_ctx_t.deadline_ms. */
+static inline uint64_t
+walk_now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* A + B, saturating at UINT64_MAX. */
+static inline uint64_t
+walk_add_sat(uint64_t a, uint64_t b)
+{
+	return a > UINT64_MAX - b ? UINT64_MAX : a + b;
+}
+
+/* walk_sink.c */
+/* An empty sink with the budgets left; frees what S held before. */
+void walk_sink_start(walk_sink_t *s, uint64_t deadline, uint64_t kept_max,
+                     uint64_t pad_max);
+/* The unpack_sink_fn for a walk_sink_t CTX: non-zero stops the read, and
+ * the sink's STOP says why (WALK_STOP_NONE: unpack.c's limit stopped it). */
+int walk_sink_fn(void *ctx, const uint8_t *p, size_t n);
+/* The stream ended (or stopped): a trailing long run is padding too. */
+void walk_sink_finish(walk_sink_t *s);
+/* A stream stopped by a limit while in a long run: padding follows. */
+bool walk_sink_padded(const walk_sink_t *s);
+
+#endif
