@@ -248,6 +248,21 @@ scan_run(emg_scanner_t *sc, emg_report_t *r, const emg_env_t *env,
 	return EMG_OK;
 }
 
+/* Score a finished scan into *OUT, or drop the report when it failed. */
+static emg_status_t
+scan_conclude(emg_scanner_t *sc, emg_report_t *r, emg_status_t st,
+              uint64_t start, emg_report_t **out)
+{
+	if (st != EMG_OK) {
+		emg_report_free(r);
+		return st;
+	}
+	report_finish(r, sc->cfg);
+	r->elapsed_ms = (unsigned)(scan_now_ms() - start);
+	*out = r;
+	return EMG_OK;
+}
+
 emg_status_t
 emg_scan(emg_scanner_t *sc, const void *data, size_t len,
          const emg_envelope_t *given, emg_report_t **out)
@@ -272,18 +287,9 @@ emg_scan(emg_scanner_t *sc, const void *data, size_t len,
 	if (st == EMG_OK)
 		st = scan_run(sc, r, &env, start);
 	envelope_free(&env);
-	if (st != EMG_OK) {
-		emg_report_free(r);
-		return st;
-	}
-	report_finish(r, sc->cfg);
-	r->elapsed_ms = (unsigned)(scan_now_ms() - start);
-	*out = r;
-	return EMG_OK;
+	return scan_conclude(sc, r, st, start, out);
 }
 
-/* A message model holding one attachment and nothing else, for files that
- * are not mail (a responder's copy of a lure taken from a share). */
 /* A message model holding one attachment and nothing else, for files that
  * are not mail (a responder's copy of a lure taken from a share). */
 static emg_status_t
@@ -326,14 +332,7 @@ emg_scan_file(emg_scanner_t *sc, const char *name, const void *data,
 	emg_env_t env = {0};
 	if (st == EMG_OK)
 		st = scan_run(sc, r, &env, start);
-	if (st != EMG_OK) {
-		emg_report_free(r);
-		return st;
-	}
-	report_finish(r, sc->cfg);
-	r->elapsed_ms = (unsigned)(scan_now_ms() - start);
-	*out = r;
-	return EMG_OK;
+	return scan_conclude(sc, r, st, start, out);
 }
 
 emg_status_t
