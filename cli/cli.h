@@ -7,6 +7,15 @@
 #ifndef EMG_CLI_H
 #define EMG_CLI_H
 
+#include <stdbool.h>
+
+#include "emguard.h"
+
+/* Load PATH; without PATH the built-in defaults, or with INSTALLED the
+ * installed emguard.conf when there is one.  Errors go to stderr; NULL
+ * then.  (main.c) */
+emg_config_t *cli_load_config(const char *path, bool installed);
+
 /* emguard scan [options] PATH... (cmd_scan.c) */
 int cmd_scan(int argc, char **argv);
 

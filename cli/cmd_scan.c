@@ -91,6 +91,8 @@ scan_cmd_usage(FILE *fp)
 	      "PATH is a message file, - for stdin, an mbox file, a Maildir"
 	      " or a directory.\n"
 	      "--summary prints one verdict line per message.\n"
+	      "Without -c the installed emguard.conf (or $EMGUARD_CONF) is"
+	      " read when present.\n"
 	      "--jobs 0 uses one worker per CPU.  Exit status: 0 all accepted,"
 	      " 1 some message\nabove accept, 2 usage or I/O error.\n",
 	      fp);
@@ -448,22 +450,6 @@ scan_cmd_threads(scan_ctx_t *ctx, emg_scanner_t **scanners, unsigned n)
 
 /* ---- set-up ------------------------------------------------------------ */
 
-static emg_config_t *
-scan_cmd_config(const char *path)
-{
-	emg_config_t *cfg = NULL;
-	char err[1024] = "";
-	emg_status_t st = path != NULL
-	                      ? emg_config_load(path, &cfg, err, sizeof(err))
-	                      : emg_config_default(&cfg);
-	if (st != EMG_OK) {
-		fprintf(stderr, "emguard: %s\n",
-		        err[0] != '\0' ? err : emg_strerror(st));
-		return NULL;
-	}
-	return cfg;
-}
-
 /* The progress total: the number of files when no mbox or stdin is among
  * the inputs, else -1.  Only worth the second walk when a bar is shown. */
 static long
@@ -524,7 +510,7 @@ cmd_scan(int argc, char **argv)
 	emg_scanner_t *scanners[SCAN_CMD_MAX_JOBS] = {0};
 	unsigned n = 0;
 	rc = 2;
-	if ((ctx.cfg = scan_cmd_config(opt->conf)) == NULL)
+	if ((ctx.cfg = cli_load_config(opt->conf, true)) == NULL)
 		goto out;
 	for (; n < opt->jobs; n++) {
 		char err[512] = "";

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "emguard.h"
@@ -50,12 +51,24 @@ main_usage(FILE *fp)
 	      fp);
 }
 
-/* Load PATH, or the defaults when PATH is NULL; the error goes to stderr. */
-static emg_config_t *
-main_load(const char *path)
+/* The configuration an administrator installed, read by `emguard scan`
+ * when no -c is given (or the file EMGUARD_CONF names): on the mail server
+ * a responder then gets the organisation's InternalDomains and thresholds
+ * without asking for them. */
+#define MAIN_INSTALLED_CONF EMG_SYSCONFDIR "/emguard.conf"
+
+emg_config_t *
+cli_load_config(const char *path, bool installed)
 {
 	emg_config_t *cfg = NULL;
 	char err[1024] = "";
+	if (path == NULL && installed) {
+		const char *dflt = getenv("EMGUARD_CONF");
+		if (dflt == NULL || *dflt == '\0')
+			dflt = MAIN_INSTALLED_CONF;
+		if (access(dflt, R_OK) == 0)
+			path = dflt;
+	}
 	emg_status_t st = path != NULL
 	                      ? emg_config_load(path, &cfg, err, sizeof(err))
 	                      : emg_config_default(&cfg);
@@ -89,7 +102,7 @@ main_config(int argc, char **argv)
 		path = argv[++optind];
 	if (path == NULL || optind + 1 != argc)
 		goto usage;
-	emg_config_t *cfg = main_load(path);
+	emg_config_t *cfg = cli_load_config(path, false);
 	if (cfg == NULL)
 		return 2;
 	printf("%s: OK\n", path);
@@ -122,7 +135,7 @@ main_symbols(int argc, char **argv)
 static int
 main_dump_config(const char *path)
 {
-	emg_config_t *cfg = main_load(path);
+	emg_config_t *cfg = cli_load_config(path, false);
 	if (cfg == NULL)
 		return 2;
 	emg_config_dump(cfg, stdout, true);

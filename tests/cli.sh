@@ -195,5 +195,18 @@ mv out dumped2.conf
 check "dumped loaded config parses back" 0 "$EMGUARD" config check \
 	-c dumped2.conf
 
+# Without -c, scan reads the default configuration file when present
+# (EMGUARD_CONF here; the installed emguard.conf otherwise).
+printf 'ThresholdTag 0\nThresholdQuarantine 0\nThresholdReject 0\n' >all.conf
+EMGUARD_CONF=all.conf "$EMGUARD" scan --json clean.eml >out 2>err
+got=$?
+expect "EMGUARD_CONF is read without -c (exit $got)" test "$got" -eq 1
+expect "EMGUARD_CONF thresholds apply" grep -q '"action":"reject"' out
+EMGUARD_CONF=all.conf "$EMGUARD" scan -c low.conf --json clean.eml >out 2>err
+expect "-c wins over EMGUARD_CONF" test "$?" -ne 2
+expect "-c wins: not the EMGUARD_CONF verdict" sh -c '! grep -q "\"action\":\"reject\"" out'
+EMGUARD_CONF=missing.conf "$EMGUARD" scan --json clean.eml >out 2>err
+expect "a missing EMGUARD_CONF falls back to the defaults" test "$?" -eq 0
+
 echo "cli.sh: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
