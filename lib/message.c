@@ -5,8 +5,8 @@
  * content transfer decoding, on charset.c for charsets and for the
  * encoded-word repairs Japanese mail needs before GMime reads a header, on
  * text.c for HTML rendering and NFKC, on OpenSSL for SHA-256 and on
- * libmagic for real types.  The top-level header block is split here because
- * GMime moves Content-* headers to the MIME part and loses their order.
+ * libmagic for real types.  The top-level header block and the fields read
+ * from it (addresses, ids, Subject, Date) are headers.c's.
  *
  * Failure: bad input never fails a parse; what could not be read is listed
  * in msg->problems.  Only memory exhaustion returns an error.
@@ -18,26 +18,23 @@
 #include <openssl/evp.h>
 #include <pthread.h>
 #include <stdarg.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "attachment.h"
 #include "charset.h"
+#include "headers.h"
 #include "text.h"
 
 #define MESSAGE_DEPTH_CAP 200            /* recursion bound whatever LIM says */
 #define MESSAGE_MAGIC_BYTES (1u << 20)   /* libmagic looks at this much */
 #define MESSAGE_DESC_MAX 200
-#define MESSAGE_ADDR_MAX 1000            /* addresses kept per header */
 
 enum message_limit_bit {
 	MESSAGE_HIT_PARTS = 1u << 0,
 	MESSAGE_HIT_DEPTH = 1u << 1,
 	MESSAGE_HIT_TEXT = 1u << 2,
-	MESSAGE_HIT_HEADERS = 1u << 3,
-	MESSAGE_HIT_HSIZE = 1u << 4,
 };
 
 typedef struct message_ctx {
@@ -75,168 +72,28 @@ message_init_once(void)
 static void
 message_problem(message_ctx_t *c, const char *fmt, ...)
 {
-	char buf[512];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
+	if (headers_vproblem(&c->msg->problems, fmt, ap) != 0)
+		c->oom = true;
 	va_end(ap);
-	/* Names in problems come from the message; reports need valid UTF-8. */
-	gchar *valid = g_utf8_make_valid(buf, -1);
-	if (strlist_add(&c->msg->problems, valid, (size_t)-1) != 0)
-		c->oom = true;
-	g_free(valid);
 }
 
-/* A malloc'd copy of S that is valid UTF-8 whatever S holds: GMime passes
- * through bytes it could not convert (RFC 2231 values in a wrong charset),
- * and message.h promises UTF-8 everywhere. */
-static char *
-message_strndup(message_ctx_t *c, const char *s, size_t len)
-{
-	GString *u = NULL;
-	char *p;
-
-	if (!g_utf8_validate(s, (gssize)len, NULL)) {
-		u = g_string_sized_new(len + 8);
-		charset_guess_to_utf8(s, len, u);
-		s = u->str;
-		len = u->len;
-	}
-	if ((p = malloc(len + 1)) == NULL)
-		c->oom = true;
-	else {
-		memcpy(p, s, len);
-		p[len] = '\0';
-	}
-	if (u != NULL)
-		g_string_free(u, TRUE);
-	return p;
-}
-
+/* A valid UTF-8 copy of S (see headers_strndup()); NULL for NULL. */
 static char *
 message_strdup(message_ctx_t *c, const char *s)
 {
-	return s ? message_strndup(c, s, strlen(s)) : NULL;
-}
+	char *p;
 
-/* ---- top-level header block -------------------------------------------- */
-
-/* Unfold LEN bytes of a raw header value: CR/LF dropped, ends trimmed. */
-static GString *
-message_unfold(const char *s, size_t len)
-{
-	GString *out = g_string_sized_new(len + 1);
-	for (size_t i = 0; i < len; i++)
-		if (s[i] != '\r' && s[i] != '\n' && s[i] != '\0')
-			g_string_append_c(out, s[i]);
-	size_t a = 0, b = out->len;
-	while (a < b && g_ascii_isspace(out->str[a]))
-		a++;
-	while (b > a && g_ascii_isspace(out->str[b - 1]))
-		b--;
-	g_string_truncate(out, b);
-	g_string_erase(out, 0, (gssize)a);
-	return out;
-}
-
-static void
-message_add_header(message_ctx_t *c, const char *name, size_t nlen,
-                   const char *val, size_t vlen)
-{
-	emg_message_t *m = c->msg;
-	emg_header_t *h = &m->headers[m->n_headers];
-
-	if (vlen > c->lim->header_size) {
-		if (!(c->hit & MESSAGE_HIT_HSIZE))
-			message_problem(c, "LimitHeaderSize %zu exceeded (%.*s)",
-			                c->lim->header_size, (int)(nlen > 64 ? 64 : nlen),
-			                name);
-		c->hit |= MESSAGE_HIT_HSIZE;
-		vlen = c->lim->header_size;
-	}
-	GString *raw = message_unfold(val, vlen);
-	GString *u = g_string_sized_new(raw->len + 1);
-	charset_to_utf8(NULL, raw->str, raw->len, u);
-	h->name = message_strndup(c, name, nlen);
-	h->raw = message_strndup(c, u->str, u->len);
-	gchar *fixed = charset_hdr_fix(u->str);
-	if (fixed != NULL) {
-		gchar *dec = g_mime_utils_header_decode_text(c->opts, fixed);
-		h->value = message_strdup(c, dec);
-		g_free(dec);
-		g_free(fixed);
-	} else {
-		h->value = message_strndup(c, u->str, u->len);
-	}
-	m->n_headers++;
-	g_string_free(raw, TRUE);
-	g_string_free(u, TRUE);
-}
-
-/* RFC 5322 field names: printable ASCII but the colon. */
-static bool
-message_field_name(const char *s, size_t n)
-{
-	if (n == 0)
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if ((unsigned char)s[i] < 33 || (unsigned char)s[i] > 126)
-			return false;
-	return true;
-}
-
-/* Split the header block at the start of DATA into msg->headers. */
-static void
-message_split_headers(message_ctx_t *c, const char *data, size_t len)
-{
-	size_t cap = 16, i = 0;
-	emg_message_t *m = c->msg;
-
-	m->headers = calloc(cap, sizeof(*m->headers));
-	if (m->headers == NULL) {
+	if (s == NULL)
+		return NULL;
+	if ((p = headers_strndup(s, strlen(s))) == NULL)
 		c->oom = true;
-		return;
-	}
-	while (i < len && data[i] != '\n' && !(data[i] == '\r' && i + 1 < len &&
-	                                        data[i + 1] == '\n')) {
-		const char *line = data + i;
-		const char *eol = memchr(line, '\n', len - i);
-		size_t end = eol ? (size_t)(eol - data) + 1 : len;
-		while (end < len && (data[end] == ' ' || data[end] == '\t')) {
-			eol = memchr(data + end, '\n', len - end);
-			end = eol ? (size_t)(eol - data) + 1 : len;
-		}
-		const char *colon = memchr(line, ':', end - i);
-		size_t nlen = colon ? (size_t)(colon - line) : 0;
-		while (nlen > 0 && (line[nlen - 1] == ' ' || line[nlen - 1] == '\t'))
-			nlen--;
-		if (!message_field_name(line, nlen)) {
-			if (m->n_headers == 0)
-				break; /* not a header block at all */
-			i = end;
-			continue;
-		}
-		if (m->n_headers >= c->lim->headers) {
-			if (!(c->hit & MESSAGE_HIT_HEADERS))
-				message_problem(c, "LimitHeaders %u reached", c->lim->headers);
-			c->hit |= MESSAGE_HIT_HEADERS;
-		} else {
-			if (m->n_headers == cap) {
-				emg_header_t *v = realloc(m->headers, 2 * cap * sizeof(*v));
-				if (v == NULL) {
-					c->oom = true;
-					return;
-				}
-				m->headers = v;
-				cap *= 2;
-			}
-			message_add_header(c, line, nlen, colon + 1,
-			                   (size_t)(data + end - colon - 1));
-		}
-		i = end;
-	}
+	return p;
 }
+
+/* ---- top-level header block (read by headers.c) ------------------------ */
 
 const char *
 message_header(const emg_message_t *msg, const char *name)
@@ -253,148 +110,6 @@ message_header_nth(const emg_message_t *msg, const char *name, size_t nth)
 		    strcasecmp(msg->headers[i].name, name) == 0 && nth-- == 0)
 			return &msg->headers[i];
 	return NULL;
-}
-
-/* ---- addresses and identifiers ---------------------------------------- */
-
-static bool
-message_addr_push(message_ctx_t *c, emg_addrlist_t *l, const char *display,
-                  const char *addr, const char *group)
-{
-	if (l->n >= MESSAGE_ADDR_MAX)
-		return false;
-	emg_address_t *v = realloc(l->v, (l->n + 1) * sizeof(*v));
-	if (v == NULL) {
-		c->oom = true;
-		return false;
-	}
-	l->v = v;
-	emg_address_t *a = &v[l->n++];
-	memset(a, 0, sizeof(*a));
-	a->display = display && *display ? message_strdup(c, display) : NULL;
-	a->addr = message_strdup(c, addr ? addr : "");
-	a->group = message_strdup(c, group);
-	const char *at = a->addr ? strrchr(a->addr, '@') : NULL;
-	if (at != NULL)
-		for (char *p = (char *)at + 1; *p != '\0'; p++)
-			*p = g_ascii_tolower(*p);
-	a->domain = message_strdup(c, at ? at + 1 : "");
-	return true;
-}
-
-static void
-message_addr_walk(message_ctx_t *c, emg_addrlist_t *l, InternetAddressList *ial,
-                  const char *group)
-{
-	int n = ial ? internet_address_list_length(ial) : 0;
-
-	for (int i = 0; i < n; i++) {
-		InternetAddress *ia = internet_address_list_get_address(ial, i);
-		const char *name = internet_address_get_name(ia);
-		if (INTERNET_ADDRESS_IS_GROUP(ia)) {
-			if (group == NULL) /* groups do not nest (RFC 5322) */
-				message_addr_walk(c, l,
-				    internet_address_group_get_members(INTERNET_ADDRESS_GROUP(ia)),
-				    name ? name : "");
-		} else if (INTERNET_ADDRESS_IS_MAILBOX(ia)) {
-			const char *addr = internet_address_mailbox_get_addr(
-			    INTERNET_ADDRESS_MAILBOX(ia));
-			if (!message_addr_push(c, l, name, addr, group))
-				return;
-		}
-	}
-}
-
-/* What GMime could not parse: every word holding an '@', or else the whole
- * text as a display name, so that analyzers still see it. */
-static void
-message_addr_salvage(message_ctx_t *c, emg_addrlist_t *l, const char *s)
-{
-	static const char stop[] = " \t<>\"(),;:[]";
-	const char *p = s;
-	bool found = false;
-
-	while ((p = strchr(p, '@')) != NULL) {
-		const char *a = p, *b = p + 1;
-		while (a > s && p - a < 256 && strchr(stop, a[-1]) == NULL)
-			a--;
-		while (*b != '\0' && b - p < 256 && strchr(stop, *b) == NULL)
-			b++;
-		gchar *addr = g_strndup(a, (gsize)(b - a));
-		found = message_addr_push(c, l, NULL, addr, NULL) || found;
-		g_free(addr);
-		p = b;
-		if (l->n >= MESSAGE_ADDR_MAX)
-			break;
-	}
-	if (!found && *s != '\0')
-		message_addr_push(c, l, s, "", NULL);
-}
-
-static void
-message_addresses(message_ctx_t *c, emg_addrlist_t *l, const char *name)
-{
-	const emg_header_t *h;
-
-	for (size_t k = 0; (h = message_header_nth(c->msg, name, k)) != NULL; k++) {
-		if (h->raw == NULL)
-			continue;
-		gchar *fixed = charset_hdr_fix(h->raw);
-		const char *src = fixed ? fixed : h->raw;
-		InternetAddressList *ial = internet_address_list_parse(c->opts, src);
-		size_t before = l->n;
-		message_addr_walk(c, l, ial, NULL);
-		if (l->n == before)
-			message_addr_salvage(c, l, h->value ? h->value : h->raw);
-		if (ial != NULL)
-			g_object_unref(ial);
-		g_free(fixed);
-	}
-}
-
-static char *
-message_bracket(message_ctx_t *c, const char *id)
-{
-	gchar *s = g_strdup_printf("<%s>", id);
-	char *r = message_strdup(c, s);
-	g_free(s);
-	return r;
-}
-
-static void
-message_ids(message_ctx_t *c)
-{
-	emg_message_t *m = c->msg;
-	const char *v;
-
-	if ((v = message_header(m, "Message-ID")) != NULL && *v != '\0') {
-		gchar *id = g_mime_utils_decode_message_id(v);
-		m->message_id = id && *id ? message_bracket(c, id) : message_strdup(c, v);
-		g_free(id);
-	}
-	if ((v = message_header(m, "In-Reply-To")) != NULL) {
-		GMimeReferences *r = g_mime_references_parse(c->opts, v);
-		if (r != NULL && g_mime_references_length(r) > 0)
-			m->in_reply_to = message_bracket(c,
-			    g_mime_references_get_message_id(r, 0));
-		if (r != NULL)
-			g_mime_references_free(r);
-	}
-	if ((v = message_header(m, "References")) != NULL) {
-		GMimeReferences *r = g_mime_references_parse(c->opts, v);
-		for (int i = 0; r != NULL && i < g_mime_references_length(r); i++) {
-			gchar *s = g_strdup_printf("<%s>",
-			                           g_mime_references_get_message_id(r, i));
-			if (strlist_add(&m->references, s, (size_t)-1) != 0)
-				c->oom = true;
-			g_free(s);
-		}
-		if (r != NULL)
-			g_mime_references_free(r);
-	}
-	m->subject = message_strdup(c, message_header(m, "Subject"));
-	const emg_header_t *d = message_header_nth(m, "Date", 0);
-	m->date = d ? message_strdup(c, d->raw) : NULL;
 }
 
 /* ---- MIME parts --------------------------------------------------------- */
@@ -969,14 +684,8 @@ message_parse_all(message_ctx_t *c, const char *p, size_t len)
 		p += skip;
 		len -= skip;
 	}
-	message_split_headers(c, p, len);
-	message_addresses(c, &m->from, "From");
-	message_addresses(c, &m->sender, "Sender");
-	message_addresses(c, &m->reply_to, "Reply-To");
-	message_addresses(c, &m->to, "To");
-	message_addresses(c, &m->cc, "Cc");
-	message_addresses(c, &m->return_path, "Return-Path");
-	message_ids(c);
+	if (headers_read(m, p, len, c->lim, c->opts) != 0)
+		c->oom = true;
 	message_mime(c, p, len);
 	message_finish_text(c);
 }
@@ -1023,40 +732,12 @@ message_parse(const void *data, size_t len, const emg_limits_t *lim,
 	return EMG_OK;
 }
 
-static void
-message_addrlist_free(emg_addrlist_t *l)
-{
-	for (size_t i = 0; i < l->n; i++) {
-		free(l->v[i].display);
-		free(l->v[i].addr);
-		free(l->v[i].domain);
-		free(l->v[i].group);
-	}
-	free(l->v);
-}
-
 void
 message_free(emg_message_t *msg)
 {
 	if (msg == NULL)
 		return;
-	for (size_t i = 0; i < msg->n_headers; i++) {
-		free(msg->headers[i].name);
-		free(msg->headers[i].value);
-		free(msg->headers[i].raw);
-	}
-	free(msg->headers);
-	message_addrlist_free(&msg->from);
-	message_addrlist_free(&msg->sender);
-	message_addrlist_free(&msg->reply_to);
-	message_addrlist_free(&msg->to);
-	message_addrlist_free(&msg->cc);
-	message_addrlist_free(&msg->return_path);
-	free(msg->subject);
-	free(msg->message_id);
-	free(msg->in_reply_to);
-	strlist_free(&msg->references);
-	free(msg->date);
+	headers_free(msg);
 	free(msg->text);
 	for (size_t i = 0; i < msg->n_attachments; i++)
 		attachment_free(msg->attachments[i]);

@@ -36,37 +36,15 @@
 # $top_builddir/tests/golden-attach-out (read-only srcdir is fine).
 # Exit: 0 pass, 1 fail, 77 skip (no python3).
 
-update=0
-case "${1:-}" in
---update) update=1 ;;
-"") ;;
-*) echo "usage: $0 [--update]" >&2; exit 2 ;;
-esac
-
-: "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
-: "${top_builddir:=$(pwd)}"
-top_srcdir=$(cd "$top_srcdir" && pwd)
-top_builddir=$(cd "$top_builddir" && pwd)
-
-if ! command -v python3 >/dev/null 2>&1; then
-	echo "golden-attach: python3 not found, skipping"
-	exit 77
-fi
-emguard="$top_builddir/cli/emguard"
-if [ ! -x "$emguard" ]; then
-	echo "golden-attach: $emguard not built"
-	exit 1
-fi
+# The shared shell half: golden_init, golden_fixtures, golden_finish.
+. "${top_srcdir:-$(dirname "$0")/..}/tests/golden-lib.sh" || exit 1
+golden_init golden-attach "$@"
 
 conf="$top_srcdir/tests/golden-attach/emguard-test.conf"
 fixtures="$top_builddir/tests/fixtures-attach"
 out="$top_builddir/tests/golden-attach-out"
 corpus=${EMGUARD_CORPUS:-$top_srcdir/../shared/corpus}
-rm -rf "$fixtures" "$out"
-mkdir -p "$fixtures" "$out" || exit 1
-
-python3 "$top_srcdir/tests/gen-attach-fixtures.py" "$fixtures" || exit 1
-"$emguard" symbols >"$out/symbols.txt" 2>/dev/null || : >"$out/symbols.txt"
+golden_fixtures gen-attach-fixtures.py "$fixtures" "$out"
 
 python3 - "$emguard" "$conf" "$fixtures" "$out" \
 	"$top_srcdir/tests/golden-attach" "$update" "$corpus" <<'EOF'
@@ -320,11 +298,4 @@ print("golden-attach: %d fixtures (%d skipped), %d corpus scans, %d failed"
       % (n_fixtures, len(skipped), n_corpus, failed))
 sys.exit(1 if failed else 0)
 EOF
-rc=$?
-if [ "$rc" -ne 0 ]; then
-	echo "golden-attach: FAIL (fixtures in $fixtures, output in $out)"
-	exit 1
-fi
-[ "${GOLDEN_KEEP:-0}" = 1 ] || rm -rf "$fixtures" "$out"
-echo "golden-attach: PASS"
-exit 0
+golden_finish $? "$fixtures" "$out"

@@ -22,36 +22,14 @@
 # removed after a pass unless GOLDEN_KEEP=1, so it works with a read-only
 # srcdir (make distcheck).  Exit: 0 pass, 1 fail, 77 skip (no python3).
 
-update=0
-case "${1:-}" in
---update) update=1 ;;
-"") ;;
-*) echo "usage: $0 [--update]" >&2; exit 2 ;;
-esac
-
-: "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
-: "${top_builddir:=$(pwd)}"
-top_srcdir=$(cd "$top_srcdir" && pwd)
-top_builddir=$(cd "$top_builddir" && pwd)
-
-if ! command -v python3 >/dev/null 2>&1; then
-	echo "golden: python3 not found, skipping"
-	exit 77
-fi
-emguard="$top_builddir/cli/emguard"
-if [ ! -x "$emguard" ]; then
-	echo "golden: $emguard not built"
-	exit 1
-fi
+# The shared shell half: golden_init, golden_fixtures, golden_finish.
+. "${top_srcdir:-$(dirname "$0")/..}/tests/golden-lib.sh" || exit 1
+golden_init golden "$@"
 
 conf="$top_srcdir/tests/golden/emguard-test.conf"
 fixtures="$top_builddir/tests/fixtures"
 out="$top_builddir/tests/golden-out"
-rm -rf "$fixtures" "$out"
-mkdir -p "$fixtures" "$out" || exit 1
-
-python3 "$top_srcdir/tests/gen-fixtures.py" "$fixtures" || exit 1
-"$emguard" symbols >"$out/symbols.txt" 2>/dev/null || : >"$out/symbols.txt"
+golden_fixtures gen-fixtures.py "$fixtures" "$out"
 
 # Scan each fixture on its own, so that one crash names its fixture and the
 # per-fixture options of expect.tsv apply.
@@ -183,10 +161,4 @@ print("golden: %d fixtures, %d failed" % (len(rows), failed))
 sys.exit(1 if failed else 0)
 EOF
 
-if [ "$fail" -ne 0 ]; then
-	echo "golden: FAIL (fixtures in $fixtures, output in $out)"
-	exit 1
-fi
-[ "${GOLDEN_KEEP:-0}" = 1 ] || rm -rf "$fixtures" "$out"
-echo "golden: PASS"
-exit 0
+golden_finish "$fail" "$fixtures" "$out"
