@@ -261,6 +261,19 @@ envelope_dup(char **dst, const char *s)
 	return *dst != NULL ? 0 : -1;
 }
 
+/* Add the addr-spec of TEXT ("Name <a@b>", "<a@b>", "a@b") to the
+ * recipients, unless it is empty.  Returns 0, or -1 when out of memory. */
+static int
+envelope_add_rcpt(emg_env_t *out, const char *text)
+{
+	char *a = envelope_addr_spec(text);
+	if (a == NULL)
+		return -1;
+	int rc = a[0] != '\0' ? strlist_add(&out->rcpts, a, (size_t)-1) : 0;
+	free(a);
+	return rc;
+}
+
 /* Copy what the MTA or the command line gave. */
 static int
 envelope_copy_given(const emg_envelope_t *g, emg_env_t *out)
@@ -268,18 +281,9 @@ envelope_copy_given(const emg_envelope_t *g, emg_env_t *out)
 	if (g->mail_from != NULL &&
 	    (out->mail_from = envelope_addr_spec(g->mail_from)) == NULL)
 		return -1;
-	for (size_t i = 0; g->rcpts != NULL && i < g->n_rcpts; i++) {
-		if (g->rcpts[i] == NULL)
-			continue;
-		char *a = envelope_addr_spec(g->rcpts[i]);
-		if (a == NULL)
+	for (size_t i = 0; g->rcpts != NULL && i < g->n_rcpts; i++)
+		if (g->rcpts[i] != NULL && envelope_add_rcpt(out, g->rcpts[i]) != 0)
 			return -1;
-		int rc = a[0] != '\0' ? strlist_add(&out->rcpts, a, (size_t)-1)
-		                      : 0;
-		free(a);
-		if (rc != 0)
-			return -1;
-	}
 	if (g->client_ip != NULL && g->client_ip[0] != '\0') {
 		char canon[INET6_ADDRSTRLEN];
 		/* The milter's macros write "[192.0.2.1]" or "IPv6:...". */
@@ -307,13 +311,7 @@ envelope_derive_rcpt(const emg_message_t *msg, emg_env_t *out)
 		const char *v = message_header(msg, names[i]);
 		if (v == NULL)
 			continue;
-		char *a = envelope_addr_spec(v);
-		if (a == NULL)
-			return -1;
-		int rc = a[0] != '\0' ? strlist_add(&out->rcpts, a, (size_t)-1)
-		                      : 0;
-		free(a);
-		if (rc != 0)
+		if (envelope_add_rcpt(out, v) != 0)
 			return -1;
 		if (out->rcpts.n > 0) {
 			out->derived |= ENV_DERIVED_RCPTS;

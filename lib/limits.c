@@ -5,6 +5,8 @@
  */
 #include "limits.h"
 
+#include <time.h>
+
 void
 limits_default(emg_limits_t *lim)
 {
@@ -20,4 +22,12 @@ limits_default(emg_limits_t *lim)
 	lim->archive_bytes = 256u * 1024 * 1024;
 	lim->compression_ratio = 200;
 	lim->password_candidates = 50;
+}
+
+uint64_t
+limits_now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }

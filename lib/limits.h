@@ -27,4 +27,8 @@ typedef struct emg_limits {
 /* Fill LIM with the defaults. */
 void limits_default(emg_limits_t *lim);
 
+/* Milliseconds of CLOCK_MONOTONIC: the one clock that LimitScanTime and
+ * every deadline derived from it (walk_ctx_t.deadline_ms) are measured on. */
+uint64_t limits_now_ms(void);
+
 #endif

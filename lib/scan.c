@@ -14,7 +14,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "analyzer.h"
 #include "attachment.h"
@@ -179,14 +178,6 @@ scan_emit_at(emg_scan_t *scan, const emg_attachment_t *att, const char *symbol,
 
 /* ---- scanning ------------------------------------------------------------ */
 
-static uint64_t
-scan_now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
 /* Copy the summary fields a report shows even without its message. */
 static emg_status_t
 scan_summarise(emg_report_t *r, const emg_message_t *m)
@@ -231,7 +222,7 @@ scan_run(emg_scanner_t *sc, emg_report_t *r, const emg_env_t *env,
 		.report = r,
 	};
 	for (size_t a = 0; a < analyzer_count; a++) {
-		uint64_t spent = scan_now_ms() - start;
+		uint64_t spent = limits_now_ms() - start;
 		if (spent > sc->cfg->limits.scan_time_ms) {
 			emg_status_t st = scan_emit(
 			    &scan, "SCAN_TIMEOUT",
@@ -258,7 +249,7 @@ scan_conclude(emg_scanner_t *sc, emg_report_t *r, emg_status_t st,
 		return st;
 	}
 	report_finish(r, sc->cfg);
-	r->elapsed_ms = (unsigned)(scan_now_ms() - start);
+	r->elapsed_ms = (unsigned)(limits_now_ms() - start);
 	*out = r;
 	return EMG_OK;
 }
@@ -270,7 +261,7 @@ emg_scan(emg_scanner_t *sc, const void *data, size_t len,
 	if (sc == NULL || out == NULL || (data == NULL && len > 0))
 		return EMG_EINVAL;
 	*out = NULL;
-	uint64_t start = scan_now_ms();
+	uint64_t start = limits_now_ms();
 	emg_report_t *r = NULL;
 	emg_status_t st = report_new(&r);
 	if (st != EMG_OK)
@@ -321,7 +312,7 @@ emg_scan_file(emg_scanner_t *sc, const char *name, const void *data,
 	if (sc == NULL || out == NULL || (data == NULL && len > 0))
 		return EMG_EINVAL;
 	*out = NULL;
-	uint64_t start = scan_now_ms();
+	uint64_t start = limits_now_ms();
 	emg_report_t *r = NULL;
 	emg_status_t st = report_new(&r);
 	if (st == EMG_OK)

@@ -165,7 +165,7 @@ walk_timed_out(walk_state_t *st, emg_attachment_t *node, const char *what)
 {
 	if (st->timed_out)
 		return true;
-	if (walk_now_ms() <= st->ctx->deadline_ms)
+	if (limits_now_ms() <= st->ctx->deadline_ms)
 		return false;
 	st->timed_out = true;
 	(void)attachment_problem(node, "LimitScanTime %ums reached: %s",

@@ -9,7 +9,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <time.h>
+
+#include "limits.h"
 
 /* Why the sink stopped a member's stream. */
 typedef enum walk_stop {
@@ -39,15 +40,6 @@ typedef struct walk_sink {
 	bool uniform;      /* every byte so far equals FIRST */
 	walk_stop_t stop;
 } walk_sink_t;
-
-/* CLOCK_MONOTONIC in milliseconds: the clock of walk_ctx_t.deadline_ms. */
-static inline uint64_t
-walk_now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
 
 /* A + B, saturating at UINT64_MAX. */
 static inline uint64_t

@@ -160,7 +160,7 @@ walk_sink_fn(void *ctx, const uint8_t *p, size_t n)
 	walk_sink_t *s = ctx;
 	if (n == 0)
 		return 0;
-	if (walk_now_ms() > s->deadline) {
+	if (limits_now_ms() > s->deadline) {
 		s->stop = WALK_STOP_TIME;
 		return 1;
 	}
