@@ -3,8 +3,11 @@
  */
 #include "testutil.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <gsf/gsf.h>
 
 #include "config.h"
 
@@ -65,4 +68,109 @@ tu_run_suite(Suite *s)
 	int failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
 	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
+
+/* The storage for the first N_PARTS components of PATH under ROOT, made
+ * when missing.  DIRS keeps every storage made, by its path prefix, so
+ * that a second stream in the same storage reuses it. */
+typedef struct tu_cfb_dir {
+	char *path;
+	GsfOutfile *out;
+} tu_cfb_dir_t;
+
+static GsfOutfile *
+tu_cfb_storage(GsfOutfile *root, tu_cfb_dir_t *dirs, size_t *n_dirs,
+               size_t cap, const char *path, size_t prefix)
+{
+	if (prefix == 0)
+		return root;
+	for (size_t i = 0; i < *n_dirs; i++)
+		if (strlen(dirs[i].path) == prefix &&
+		    strncmp(dirs[i].path, path, prefix) == 0)
+			return dirs[i].out;
+	size_t parent = prefix;
+	while (parent > 0 && path[parent - 1] != '/')
+		parent--;
+	GsfOutfile *up = tu_cfb_storage(root, dirs, n_dirs, cap, path,
+	                                parent > 0 ? parent - 1 : 0);
+	char name[256];
+	snprintf(name, sizeof(name), "%.*s", (int)(prefix - parent),
+	         path + parent);
+	ck_assert_uint_lt(*n_dirs, cap);
+	GsfOutput *d = gsf_outfile_new_child(up, name, TRUE);
+	ck_assert_ptr_nonnull(d);
+	dirs[*n_dirs].path = strndup(path, prefix);
+	dirs[*n_dirs].out = GSF_OUTFILE(d);
+	return dirs[(*n_dirs)++].out;
+}
+
+uint8_t *
+tu_cfb_build(const tu_cfb_stream_t *streams, size_t n, size_t *len)
+{
+	GsfOutput *mem = gsf_output_memory_new();
+	GsfOutfile *root = gsf_outfile_msole_new(mem);
+	ck_assert_ptr_nonnull(root);
+	tu_cfb_dir_t dirs[64];
+	size_t n_dirs = 0;
+	for (size_t i = 0; i < n; i++) {
+		const char *p = streams[i].path;
+		const char *slash = strrchr(p, '/');
+		size_t prefix = slash != NULL ? (size_t)(slash - p) : 0;
+		GsfOutfile *dir = tu_cfb_storage(root, dirs, &n_dirs, 64, p,
+		                                 prefix);
+		GsfOutput *s = gsf_outfile_new_child(
+		    dir, slash != NULL ? slash + 1 : p, FALSE);
+		ck_assert_ptr_nonnull(s);
+		if (streams[i].len > 0)
+			ck_assert(gsf_output_write(s, streams[i].len,
+			                           streams[i].data));
+		gsf_output_close(s);
+		g_object_unref(s);
+	}
+	/* Storages close innermost first, then the root. */
+	for (size_t i = n_dirs; i-- > 0;) {
+		gsf_output_close(GSF_OUTPUT(dirs[i].out));
+		g_object_unref(dirs[i].out);
+		free(dirs[i].path);
+	}
+	gsf_output_close(GSF_OUTPUT(root));
+	g_object_unref(root);
+	gsf_off_t size = gsf_output_size(mem);
+	const guint8 *bytes =
+	    gsf_output_memory_get_bytes(GSF_OUTPUT_MEMORY(mem));
+	uint8_t *copy = malloc(size > 0 ? (size_t)size : 1);
+	ck_assert_ptr_nonnull(copy);
+	memcpy(copy, bytes, (size_t)size);
+	*len = (size_t)size;
+	g_object_unref(mem);
+	return copy;
+}
+
+uint8_t *
+tu_corpus_read(const char *path, size_t *len)
+{
+	const char *top = getenv("top_srcdir");
+	char full[4096];
+	snprintf(full, sizeof(full), "%s/../shared/corpus/%s",
+	         top != NULL ? top : ".", path);
+	FILE *f = fopen(full, "rb");
+	if (f == NULL)
+		return NULL;
+	uint8_t *buf = NULL;
+	size_t n = 0, cap = 0;
+	for (;;) {
+		if (n == cap) {
+			cap = cap ? cap * 2 : 65536;
+			uint8_t *b = realloc(buf, cap);
+			ck_assert_ptr_nonnull(b);
+			buf = b;
+		}
+		size_t got = fread(buf + n, 1, cap - n, f);
+		n += got;
+		if (got == 0)
+			break;
+	}
+	fclose(f);
+	*len = n;
+	return buf;
 }

@@ -6,6 +6,8 @@
 #define EMG_TESTUTIL_H
 
 #include <check.h>
+#include <stddef.h>
+#include <stdint.h>
 
 #include "emguard.h"
 
@@ -20,6 +22,25 @@ emg_report_t *tu_scan(const char *conf, const char *msg,
 
 /* Comma-separated symbols of R, for assertion messages.  Static buffer. */
 const char *tu_symbols(const emg_report_t *r);
+
+/* One stream of a compound file built by tu_cfb_build: PATH is
+ * "/"-separated ("Macros/VBA/dir"); storages are made as needed. */
+typedef struct tu_cfb_stream {
+	const char *path;
+	const void *data;
+	size_t len;
+} tu_cfb_stream_t;
+
+/* An OLE2 compound file (libgsf's writer) holding the N STREAMS, in that
+ * order; *LEN gets its size.  malloc'd, caller frees.  Fails the running
+ * test on error. */
+uint8_t *tu_cfb_build(const tu_cfb_stream_t *streams, size_t n,
+                      size_t *len);
+
+/* The file PATH under the shared corpus (../shared/corpus beside the
+ * source tree), read whole into *LEN bytes (malloc'd), or NULL when the
+ * corpus is not there (callers skip then). */
+uint8_t *tu_corpus_read(const char *path, size_t *len);
 
 /* Run suite S with Check; returns the process exit status. */
 int tu_run_suite(Suite *s);

@@ -1,0 +1,74 @@
+/*
+ * oleobj.h - what an OLE2 Office document carries besides its text:
+ * embedded objects and Word field codes.
+ *
+ *   - Embedded files: OLE Package objects ("\x01Ole10Native": original
+ *     file name, source path, temp path, bytes), "Package" streams (an
+ *     OOXML document embedded in a .doc), "CONTENTS" (PDF and others),
+ *     in Word's ObjectPool, Excel's MBD* storages and embedded OOXML
+ *     oleObject*.bin; the storages PowerPoint 97-2003 keeps zlib-compressed
+ *     in ExOleObjStg records.  Each comes back as a name and a
+ *     byte slice or copy, for the walker to add as a child node.
+ *   - DDE and DDEAUTO fields in a Word 97-2003 WordDocument stream
+ *     (field begin 0x13 ... separator 0x14 / end 0x15, in 8-bit or
+ *     UTF-16LE text).
+ * Pure functions: no I/O, no global state, every walk bounded.
+ */
+#ifndef EMG_OLEOBJ_H
+#define EMG_OLEOBJ_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "emguard.h"
+#include "ole.h"
+#include "strlist.h"
+
+typedef struct oleobj_file {
+	char *name;      /* the file name the object gives (Ole10Native
+	                  * label or file name, UTF-8), or a made-up
+	                  * "ObjectPool/_1234/Package" when it has none */
+	char *source;    /* where it was: "ObjectPool/_1234/\x01Ole10Native"
+	                  * with control bytes shown as \x01 */
+	uint8_t *data;   /* its bytes (malloc'd, owned) */
+	size_t len;
+} oleobj_file_t;
+
+typedef struct oleobj_list {
+	oleobj_file_t *v;
+	size_t n, cap;
+	emg_strlist_t problems; /* "ObjectPool/_1/\x01Ole10Native: size past
+	                         * end of stream" */
+	bool truncated;          /* MAX_FILES or MAX_BYTES reached */
+} oleobj_list_t;
+
+/* Find the embedded files of OLE, at most MAX_FILES of at most MAX_BYTES
+ * in all, adding to OUT (zeroed first).  EMG_OK or EMG_ENOMEM. */
+emg_status_t oleobj_extract(ole_file_t *ole, size_t max_files,
+                            size_t max_bytes, oleobj_list_t *out);
+
+/* Parse one Ole10Native stream (4-byte size, label, path, ..., data):
+ * name and data slice.  EMG_EPARSE with WHY when malformed. */
+emg_status_t oleobj_parse_native(const uint8_t *s, size_t n,
+                                 char **name, size_t *off, size_t *len,
+                                 char *why, size_t whylen);
+
+/* The storages PowerPoint 97-2003 keeps in ExOleObjStg records of its
+ * "PowerPoint Document" stream DOC (N bytes): each decompressed (zlib) or
+ * copied into a compound file of its own, named "ExOleObjStg-<offset>".
+ * They hold embedded objects and the VBA project (its root holds "VBA"):
+ * the caller opens each with ole_open.  At most MAX_FILES of MAX_BYTES in
+ * all; added to OUT.  EMG_OK or EMG_ENOMEM. */
+emg_status_t oleobj_ppt_storages(const uint8_t *doc, size_t n,
+                                 size_t max_files, size_t max_bytes,
+                                 oleobj_list_t *out);
+
+/* DDE/DDEAUTO field instructions of a WordDocument stream W (N bytes),
+ * added to OUT (at most 16, each at most 200 bytes). */
+emg_status_t oleobj_word_dde(const uint8_t *w, size_t n,
+                             emg_strlist_t *out);
+
+void oleobj_list_free(oleobj_list_t *l);
+
+#endif

@@ -1,0 +1,2 @@
+/* SCAFFOLD: replaced by the module owner; not done. */
+#include "subject.h"

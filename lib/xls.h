@@ -1,0 +1,66 @@
+/*
+ * xls.h - Excel 4.0 (XLM) macros: the BIFF5/BIFF8 Workbook stream
+ * (MS-XLS BOUNDSHEET8 of sheet type macro and their hidden state, NAME
+ * records of the built-in Auto_Open / Auto_Close and obfuscated spellings,
+ * FILEPASS for encryption), the BIFF12 parts of .xlsb, and SYLK (.slk)
+ * files with EXEC or CALL.  Pure functions over bytes, every record walk
+ * bounded by the stream length and XLS_MAX_RECORDS.
+ */
+#ifndef EMG_XLS_H
+#define EMG_XLS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "emguard.h"
+#include "strlist.h"
+
+#define XLS_MAX_RECORDS 1000000
+
+typedef struct xls_result {
+	bool workbook;          /* a BIFF5/8 or BIFF12 workbook was read */
+	unsigned macro_sheets;  /* Excel 4.0 macro sheets */
+	unsigned hidden, very_hidden; /* of those, hidden / very hidden */
+	emg_strlist_t sheets;   /* "Macro1 (very hidden)", at most 32 */
+	emg_strlist_t auto_names; /* "Auto_Open", "Auto_Close" (as spelt,
+	                           * "auto_open2" etc. for obfuscated forms) */
+	emg_strlist_t formulas; /* suspicious XLM calls seen: "EXEC",
+	                         * "CALL", "REGISTER", "URLDownloadToFileA"
+	                         * (at most 16) */
+	emg_strlist_t dde;      /* DDE links (BIFF SUPBOOK/EXTERNNAME, SYLK,
+	                         * CSV "=cmd|' /c calc'!A0"), at most 16 */
+	bool encrypted;         /* a FILEPASS record */
+	size_t filepass_offset; /* its record header's offset in the stream */
+	size_t filepass_len;    /* its payload length */
+	emg_strlist_t problems; /* "truncated record at offset 1234" */
+} xls_result_t;
+
+/* Walk a BIFF5/BIFF8 Workbook (or "Book") stream.  When the stream is
+ * encrypted, only what is clear is read (record types and BOUNDSHEET
+ * positions) and ENCRYPTED and FILEPASS_* are set; the caller decrypts the
+ * stream (officecrypt.c) and walks the result again.  Returns EMG_OK (bad
+ * input is a line in OUT->problems) or EMG_ENOMEM.  OUT zeroed first. */
+emg_status_t xls_scan_biff(const uint8_t *stream, size_t len,
+                           xls_result_t *out);
+
+/* The BIFF12 (.xlsb) xl/workbook.bin part: BrtBundleSh sheet states and
+ * BrtName for Auto_Open; macro sheets themselves are found by the caller
+ * from xl/macrosheets/ part names. */
+emg_status_t xls_scan_biff12_workbook(const uint8_t *part, size_t len,
+                                      xls_result_t *out);
+
+/* True when D looks like a SYLK file ("ID;P" first record). */
+bool xls_is_sylk(const uint8_t *d, size_t n);
+/* A SYLK file: macro cells with EXEC, CALL, REGISTER, Auto_Open names
+ * (NN records), DDE.  Sets MACRO_SHEETS to 1 when it holds macro
+ * formulas. */
+emg_status_t xls_scan_sylk(const uint8_t *d, size_t n, xls_result_t *out);
+
+/* CSV or other text that Excel opens: DDE formulas (=cmd|'/c ..'!A0,
+ * =MSEXCEL|..., @SUM(cmd|...)), added to OUT->dde. */
+emg_status_t xls_scan_csv(const uint8_t *d, size_t n, xls_result_t *out);
+
+void xls_result_free(xls_result_t *r);
+
+#endif
