@@ -61,5 +61,6 @@ extern const emg_analyzer_t authres_analyzer;   /* authres.c */
 extern const emg_analyzer_t unscannable_analyzer; /* scan.c: limits, corrupt */
 extern const emg_analyzer_t attach_analyzer;    /* attach.c */
 extern const emg_analyzer_t active_analyzer;    /* active.c */
+extern const emg_analyzer_t office_analyzer;    /* office.c */
 
 #endif

@@ -31,12 +31,14 @@ static const char *const attach_decoy_exts[] = {
 	"eml", "msg",
 };
 
-/* Groups of real (libmagic) types; a trailing '*' matches a prefix. */
+/* Groups of real (libmagic) types; a trailing '*' matches a prefix.
+ * libmagic calls a password-protected Office file (CDFV2 Encrypted)
+ * application/encrypted. */
 #define T_OLE                                                                  \
 	"application/msword application/vnd.ms-excel "                         \
 	"application/vnd.ms-powerpoint application/vnd.ms-office "             \
 	"application/x-ole-storage application/cdfv2* "                        \
-	"application/vnd.ms-outlook "
+	"application/vnd.ms-outlook application/encrypted "
 #define T_OOXML                                                                \
 	"application/vnd.openxmlformats-officedocument.* "                     \
 	"application/vnd.ms-word.* application/vnd.ms-excel.* "                \

@@ -65,6 +65,7 @@ const emg_analyzer_t *const analyzer_table[] = {
 	&authres_analyzer,
 	&attach_analyzer,
 	&active_analyzer,
+	&office_analyzer,
 };
 const size_t analyzer_count = sizeof(analyzer_table) / sizeof(analyzer_table[0]);
 

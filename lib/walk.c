@@ -25,7 +25,6 @@
  */
 #include "walk.h"
 
-
 #include <magic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,6 +32,7 @@
 #include <strings.h>
 
 #include "attachment.h"
+#include "ole.h"
 #include "onenote.h"
 #include "password.h"
 #include "unpack.h"
@@ -51,6 +51,7 @@ typedef enum walk_kind {
 	WALK_KIND_ARCHIVE, /* through unpack.c */
 	WALK_KIND_ONENOTE,
 	WALK_KIND_IMAGE,   /* VHD, VHDX, IMG: nothing can read them */
+	WALK_KIND_OLE,     /* OLE2 compound file: walk_office.c */
 } walk_kind_t;
 
 /* What the walker knows about a node before opening it. */
@@ -60,20 +61,6 @@ typedef struct walk_type {
 	const char *container; /* for the members, or the image's name */
 } walk_type_t;
 
-typedef struct walk_state {
-	const walk_ctx_t *ctx;
-	const emg_limits_t *lim;
-	emg_message_t *msg;
-	uint64_t bytes_left; /* LimitArchiveBytes still unused */
-	uint64_t pad_left;   /* padding that may still be read past */
-	bool timed_out;
-	password_list_t pw;
-	bool pw_ready;
-	emg_attachment_t **stopped; /* archive trees stopped by a limit */
-	size_t n_stopped, cap_stopped;
-	emg_attachment_t **work; /* nodes still to visit */
-	size_t n_work, cap_work;
-} walk_state_t;
 
 /* One archive being read. */
 typedef struct walk_arch {
@@ -86,6 +73,7 @@ typedef struct walk_arch {
 	long good_pw;    /* candidate that opened a member, or -1 */
 	bool pw_gave_up; /* no candidate opened a member: try no more */
 	bool stop;       /* a limit was hit: read no further members */
+	bool document;   /* an OOXML/ODF package: embedded files only */
 } walk_arch_t;
 
 /* ---- the tree ----------------------------------------------------------------- */
@@ -113,8 +101,7 @@ walk_is_stopped(const walk_state_t *st, emg_attachment_t *node)
 	return false;
 }
 
-/* A limit was hit at NODE: expand nothing more in its archive tree. */
-static emg_status_t
+emg_status_t
 walk_stop_tree(walk_state_t *st, emg_attachment_t *node)
 {
 	emg_attachment_t *top = walk_top(node);
@@ -149,7 +136,7 @@ walk_push(walk_state_t *st, emg_attachment_t *node)
 	return EMG_OK;
 }
 
-/* Archives opened by the walker above NODE. */
+/* Containers opened by the walker above NODE. */
 static unsigned
 walk_archive_level(const emg_attachment_t *node)
 {
@@ -160,7 +147,7 @@ walk_archive_level(const emg_attachment_t *node)
 	return n;
 }
 
-static bool
+bool
 walk_timed_out(walk_state_t *st, emg_attachment_t *node, const char *what)
 {
 	if (st->timed_out)
@@ -202,6 +189,7 @@ static const walk_type_t walk_types[] = {
 };
 
 static const walk_type_t walk_onenote = {WALK_KIND_ONENOTE, NULL, "onenote"};
+static const walk_type_t walk_ole = {WALK_KIND_OLE, NULL, "ole"};
 static const walk_type_t walk_udf = {WALK_KIND_ARCHIVE,
                                      "application/x-iso9660-image", "iso"};
 static const walk_type_t walk_vhd = {WALK_KIND_IMAGE, NULL, "VHD image"};
@@ -272,6 +260,8 @@ walk_type_of(const emg_attachment_t *a)
 				return &walk_types[i];
 	if (onenote_is_section(a->data, a->size))
 		return &walk_onenote;
+	if (ole_is_cfb(a->data, a->size))
+		return &walk_ole;
 	const char *desc = a->real_desc ? a->real_desc : "";
 	if (strstr(desc, "UDF filesystem") != NULL)
 		return &walk_udf;
@@ -309,14 +299,22 @@ walk_container(const walk_type_t *t, bool raw)
 	return "tar";
 }
 
-/* OOXML and ODF documents are ZIPs, but the Office analyzers read them. */
+/* OOXML and ODF documents are ZIPs, but the Office analyzer reads them:
+ * an OPC package has [Content_Types].xml somewhere in its list, an ODF
+ * one starts with "mimetype". */
 static bool
 walk_is_document(unpack_t *u)
 {
 	const unpack_member_t *m = unpack_member(u, 0);
-	return m != NULL && m->name != NULL &&
-	       (strcmp(m->name, "[Content_Types].xml") == 0 ||
-	        strcmp(m->name, "mimetype") == 0);
+	if (m != NULL && m->name != NULL && strcmp(m->name, "mimetype") == 0)
+		return true;
+	for (size_t i = 0; i < unpack_count(u); i++) {
+		m = unpack_member(u, i);
+		if (m != NULL && m->name != NULL &&
+		    strcmp(m->name, "[Content_Types].xml") == 0)
+			return true;
+	}
+	return false;
 }
 
 /* ---- members -------------------------------------------------------------- */
@@ -337,8 +335,7 @@ walk_limits(const walk_state_t *st, bool ratio)
 	return l;
 }
 
-/* The message's candidates, computed at the first encrypted member. */
-static emg_status_t
+emg_status_t
 walk_passwords(walk_state_t *st)
 {
 	if (st->pw_ready)
@@ -643,6 +640,8 @@ walk_member(walk_arch_t *a, size_t i, bool *limit)
 	const unpack_member_t *m = unpack_member(a->u, i);
 	if (m == NULL || m->is_dir)
 		return EMG_OK;
+	if (a->document && !walk_office_is_embedding(m->name))
+		return EMG_OK;
 	if (walk_timed_out(st, a->node, "members not all read")) {
 		a->stop = true;
 		return EMG_OK;
@@ -732,15 +731,14 @@ walk_archive(walk_state_t *st, emg_attachment_t *node, const walk_type_t *t)
 		                          why[0] ? why : "not readable") == 0
 		           ? EMG_OK
 		           : EMG_ENOMEM;
-	if (strcmp(t->container, "zip") == 0 && walk_is_document(u)) {
-		unpack_close(u);
-		return EMG_OK;
-	}
 	walk_arch_t a = {
 	    .st = st, .node = node, .type = t, .u = u, .good_pw = -1,
 	};
+	/* An OOXML or ODF document: only the files embedded in it are
+	 * members to the walker; its parts are the Office analyzer's. */
+	a.document = strcmp(t->container, "zip") == 0 && walk_is_document(u);
 	a.raw = walk_is_raw(t, u);
-	a.container = walk_container(t, a.raw);
+	a.container = a.document ? "ooxml" : walk_container(t, a.raw);
 	node->expanded = true;
 	bool limit = false;
 	rc = walk_listing(&a, why, &limit);
@@ -751,8 +749,8 @@ walk_archive(walk_state_t *st, emg_attachment_t *node, const walk_type_t *t)
 	 * the reader does not understand (an ISO 9660 image without Joliet
 	 * lists only "." in libarchive 3.6), not an empty one: saying nothing
 	 * would be a silent pass. */
-	if (rc == EMG_OK && node->n_children == 0 && node->problems.n == 0 &&
-	    node->size >= WALK_EMPTY_MIN &&
+	if (rc == EMG_OK && !a.document && node->n_children == 0 &&
+	    node->problems.n == 0 && node->size >= WALK_EMPTY_MIN &&
 	    attachment_problem(node, "no file could be read from this %s of "
 	                       "%zu bytes (unsupported variant)", a.container,
 	                       node->size) != 0)
@@ -798,22 +796,38 @@ walk_onenote_files(walk_state_t *st, emg_attachment_t *node)
 		}
 		char name[32];
 		snprintf(name, sizeof(name), "embedded-%zu", i + 1);
-		emg_attachment_t *c = attachment_new(
-		    name, node->data + f[i].offset, f[i].len, false);
-		if (c == NULL || attachment_add_child(node, c) != 0) {
-			attachment_free(c);
+		if (walk_add_child(st, node, name, node->data + f[i].offset,
+		                   f[i].len, false, "onenote") == NULL) {
 			r = -1;
 			break;
 		}
-		c->container = "onenote";
-		c->declared_size = f[i].len;
-		st->bytes_left -= f[i].len;
-		message_attachment_identify(c, st->ctx->magic);
 	}
 	free(f);
 	if (r != 0)
 		return EMG_ENOMEM;
 	return limit ? walk_stop_tree(st, node) : EMG_OK;
+}
+
+emg_attachment_t *
+walk_add_child(walk_state_t *st, emg_attachment_t *node, const char *name,
+               void *data, size_t len, bool take, const char *container)
+{
+	emg_attachment_t *c = attachment_new(name, data, len, take);
+	if (c == NULL) {
+		if (take)
+			free(data);
+		return NULL;
+	}
+	if (attachment_add_child(node, c) != 0) {
+		attachment_free(c);
+		return NULL;
+	}
+	c->container = container;
+	c->declared_size = len;
+	st->bytes_left = (uint64_t)len < st->bytes_left ? st->bytes_left - len
+	                                                : 0;
+	message_attachment_identify(c, st->ctx->magic);
+	return c;
 }
 
 /* Open NODE if it is a container; its children are then on the tree. */
@@ -849,6 +863,8 @@ walk_node(walk_state_t *st, emg_attachment_t *node)
 	}
 	if (t->kind == WALK_KIND_ONENOTE)
 		return walk_onenote_files(st, node);
+	if (t->kind == WALK_KIND_OLE)
+		return walk_office_ole(st, node);
 	return walk_archive(st, node, t);
 }
 

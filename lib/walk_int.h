@@ -11,6 +11,8 @@
 #include <stdint.h>
 
 #include "limits.h"
+#include "password.h"
+#include "walk.h"
 
 /* Why the sink stopped a member's stream. */
 typedef enum walk_stop {
@@ -47,6 +49,48 @@ walk_add_sat(uint64_t a, uint64_t b)
 {
 	return a > UINT64_MAX - b ? UINT64_MAX : a + b;
 }
+
+/* The walk of one message (walk.c, walk_office.c). */
+typedef struct walk_state {
+	const walk_ctx_t *ctx;
+	const emg_limits_t *lim;
+	emg_message_t *msg;
+	uint64_t bytes_left; /* LimitArchiveBytes still unused */
+	uint64_t pad_left;   /* padding that may still be read past */
+	bool timed_out;
+	password_list_t pw;
+	bool pw_ready;
+	emg_attachment_t **stopped; /* archive trees stopped by a limit */
+	size_t n_stopped, cap_stopped;
+	emg_attachment_t **work; /* nodes still to visit */
+	size_t n_work, cap_work;
+} walk_state_t;
+
+/* walk.c */
+/* True when the scan deadline has passed; the first time, says so in
+ * NODE's problems (WHAT: what is left undone). */
+bool walk_timed_out(walk_state_t *st, emg_attachment_t *node,
+                    const char *what);
+/* A limit was hit at NODE: expand nothing more in its container tree. */
+emg_status_t walk_stop_tree(walk_state_t *st, emg_attachment_t *node);
+/* The message's password candidates, computed on first use into ST->pw. */
+emg_status_t walk_passwords(walk_state_t *st);
+/* Add LEN bytes at DATA (copied, or owned when TAKE: then freed on
+ * failure too) as a child NAME of NODE unpacked by CONTAINER; charges
+ * LimitArchiveBytes and identifies its type.  NULL when out of memory. */
+emg_attachment_t *walk_add_child(walk_state_t *st, emg_attachment_t *node,
+                                 const char *name, void *data, size_t len,
+                                 bool take, const char *container);
+
+/* walk_office.c */
+/* An OLE2 compound file NODE: encrypted documents (tried with the
+ * password candidates, the decrypted content added as a child), embedded
+ * objects (children), a container libgsf refuses (a problem). */
+emg_status_t walk_office_ole(walk_state_t *st, emg_attachment_t *node);
+/* True when a member called NAME of an OOXML package is a file embedded
+ * in the document (word/embeddings/oleObject1.bin), which the walker
+ * reads; the package's other parts are the Office analyzer's. */
+bool walk_office_is_embedding(const char *name);
 
 /* walk_sink.c */
 /* An empty sink with the budgets left; frees what S held before. */
