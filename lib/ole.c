@@ -7,7 +7,16 @@
  * gsf_input_read, never as a read outside the buffer.  What libgsf does not
  * bound is how much we ask of it: every read here is capped by the caller's
  * MAX, and the directory walk by OLE_MAX_ENTRIES and OLE_MAX_DEPTH.
+ *
+ * libgsf also tells about every damaged file through g_log warnings and
+ * critical messages on stderr.  For a mail filter those are input, not
+ * program faults: the walker reports them as a finding, and an
+ * administrator's log must not fill with them.  The first ole_open routes
+ * libgsf's log domains (and its one domain-less message, "Unable to get
+ * child ...") to a handler that drops them; every other message of the
+ * process still goes to GLib's default handler.
  */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -22,6 +31,35 @@ struct ole_file {
 
 static const uint8_t ole_magic[8] = {0xd0, 0xcf, 0x11, 0xe0,
                                      0xa1, 0xb1, 0x1a, 0xe1};
+
+static const char *const ole_gsf_domains[] = {
+	"libgsf", "libgsf:msole", "libgsf:open_pkg", "libgsf:tar",
+};
+
+static void
+ole_drop_gsf_log(const gchar *domain, GLogLevelFlags level, const gchar *msg,
+                 gpointer data)
+{
+	(void)data;
+	if (domain == NULL && msg != NULL &&
+	    strncmp(msg, "Unable to get child", 19) != 0)
+		g_log_default_handler(domain, level, msg, NULL);
+}
+
+static pthread_once_t ole_log_once = PTHREAD_ONCE_INIT;
+
+static void
+ole_quiet_gsf(void)
+{
+	GLogLevelFlags levels = G_LOG_LEVEL_WARNING | G_LOG_LEVEL_CRITICAL |
+	                        G_LOG_LEVEL_MESSAGE | G_LOG_LEVEL_INFO |
+	                        G_LOG_LEVEL_DEBUG;
+	for (size_t i = 0; i < sizeof(ole_gsf_domains) /
+	                            sizeof(ole_gsf_domains[0]); i++)
+		g_log_set_handler(ole_gsf_domains[i], levels, ole_drop_gsf_log,
+		                  NULL);
+	g_log_set_handler(NULL, G_LOG_LEVEL_WARNING, ole_drop_gsf_log, NULL);
+}
 
 bool
 ole_is_cfb(const uint8_t *d, size_t n)
@@ -44,6 +82,7 @@ ole_open(const uint8_t *data, size_t len, ole_file_t **out, char *why,
 			snprintf(why, whylen, "no compound file signature");
 		return EMG_EPARSE;
 	}
+	pthread_once(&ole_log_once, ole_quiet_gsf);
 	ole_file_t *f = calloc(1, sizeof(*f));
 	if (f == NULL)
 		return EMG_ENOMEM;
