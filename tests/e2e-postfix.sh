@@ -1,3 +1,548 @@
 #!/bin/sh
-# SCAFFOLD: replaced by the owner; skipped until then.
-exit 77
+# e2e-postfix.sh - end-to-end test of emguard-milter behind a real Postfix.
+#
+# Starts a private Postfix instance on 127.0.0.1 (its own config, queue and
+# data directories, a free unprivileged port, all under one temporary
+# directory) whose smtpd_milters is emguard-milter on a unix socket, with
+# milter_default_action = tempfail.  Mail for test.local is delivered by the
+# virtual transport into a Maildir in the same directory.  Messages go in over
+# SMTP (python3 smtplib) and the test asserts what reached the Maildir, the
+# hold queue and the SMTP client: the X-Emguard-* headers on clean mail,
+# forged X-Emguard-* headers replaced, the subject tag, the hold queue with
+# the milter's reason, 550 5.7.1, 451 and nothing queued while the milter is
+# down, mail flowing again after a restart, and a SIGHUP reload.  First, and
+# without Postfix, it checks that man/emguard.conf.5 documents exactly the
+# keywords of etc/emguard.conf.
+#
+# Relies on: root (Postfix's master starts as root and drops to mail_owner;
+# the milter drops to nobody), the Debian postfix package (user postfix,
+# group postdrop, /etc/postfix/postfix-files), python3.  It never touches the
+# system Postfix, its configuration or port 25.  Run by make check with
+# $top_srcdir and $top_builddir exported.  Exit: 0 pass, 1 fail, 77 skip (the
+# reason is printed).  E2E_KEEP=1 keeps the temporary directory.
+set -u
+PATH=$PATH:/usr/sbin:/sbin
+top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
+top_builddir=${top_builddir:-.}
+MILTER=$top_builddir/milter/emguard-milter
+EMGUARD=$top_builddir/cli/emguard
+MILTER_USER=nobody
+passed=0
+failed=0
+ok() { passed=$((passed + 1)); echo "ok   $1"; }
+nok() { failed=$((failed + 1)); echo "FAIL $1"; }
+# expect NAME COMMAND...: a condition that must hold
+expect() {
+	name=$1
+	shift
+	if "$@"; then ok "$name"; else nok "$name"; fi
+}
+finish() {
+	echo "e2e-postfix: $passed passed, $failed failed"
+	[ "$failed" -eq 0 ] && exit 0
+	exit 1
+}
+# like PATTERN STRING: STRING matches the shell PATTERN
+like() {
+	case $2 in
+	$1) return 0 ;;
+	esac
+	return 1
+}
+no() { ! "$@"; }
+# skip WHY: exit 77, unless a check already failed
+skip() {
+	[ "$failed" -eq 0 ] || finish
+	echo "e2e-postfix: SKIP: $*"
+	exit 77
+}
+
+# ---- the manual page documents the configuration table ------------------------
+# etc/emguard.conf is generated from the table and shows every keyword as
+# "#Keyword default"; emguard.conf.5 gives each its own `.BI "Keyword "` line.
+conf_kws=$(sed -n 's/^#\([A-Z][A-Za-z]*\)\( .*\)*$/\1/p' "$top_srcdir/etc/emguard.conf" | sort -u)
+man_kws=$(sed -n 's/^\.BI* "*\([A-Z][A-Za-z]*\)[ "].*/\1/p' "$top_srcdir/man/emguard.conf.5" | sort -u)
+undocumented=$(printf '%s\n' "$conf_kws" | grep -vxF "$man_kws")
+stale=$(printf '%s\n' "$man_kws" | grep -vxF "$conf_kws")
+expect "emguard.conf.5 documents every keyword (missing: $(echo $undocumented))" \
+	test -z "$undocumented"
+expect "emguard.conf.5 documents no unknown keyword (stale: $(echo $stale))" \
+	test -z "$stale"
+
+# ---- what the rest needs -----------------------------------------------------------
+[ "$(id -u)" = 0 ] || skip "needs root: Postfix's master starts as root"
+for tool in postfix postqueue postcat python3; do
+	command -v "$tool" >/dev/null 2>&1 ||
+		skip "$tool not found (apt-get install postfix python3)"
+done
+{ id postfix && getent group postdrop && id "$MILTER_USER"; } >/dev/null 2>&1 ||
+	skip "no postfix or $MILTER_USER user, or no postdrop group"
+[ -f /etc/postfix/postfix-files ] || skip "no /etc/postfix/postfix-files"
+[ -x "$MILTER" ] && [ -x "$EMGUARD" ] || skip "build emguard-milter and emguard first"
+grep -q '^/\* SCAFFOLD' "$top_srcdir/milter/main.c" 2>/dev/null &&
+	skip "emguard-milter is still the scaffold (milter/main.c)"
+
+T=$(mktemp -d /tmp/emguard-e2e.XXXXXX) || exit 1
+chmod 755 "$T" # the postfix user reaches the milter socket, nobody the Maildir
+master_pid=
+milter_pid=
+cleanup() {
+	if [ -f "$T/etc/main.cf" ]; then
+		postfix -c "$T/etc" stop >/dev/null 2>&1
+		master_pid=$(cat "$T/spool/pid/master.pid" 2>/dev/null | tr -d ' ')
+	fi
+	stop_pid "$master_pid" KILL
+	stop_pid "$milter_pid" KILL
+	if [ "${E2E_KEEP:-0}" = 1 ]; then echo "kept $T"; else rm -rf "$T"; fi
+}
+trap cleanup EXIT
+trap 'exit 1' HUP INT TERM
+
+# stop_pid PID [KILL]: SIGTERM, wait up to 10 s; then SIGKILL when asked.
+# Returns 0 when the process is gone.
+stop_pid() {
+	[ -n "$1" ] || return 0
+	kill "$1" 2>/dev/null || return 0
+	i=0
+	while kill -0 "$1" 2>/dev/null && [ $i -lt 100 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	kill -0 "$1" 2>/dev/null || return 0
+	[ "${2:-}" = KILL ] && kill -KILL "$1" 2>/dev/null
+	return 1
+}
+
+mkdir -p "$T/etc" "$T/spool" "$T/data" "$T/log" "$T/mail" "$T/run" "$T/msg" "$T/qdir"
+chown "$MILTER_USER" "$T/mail" "$T/run" "$T/qdir"
+chown postfix "$T/data"
+
+# ---- the python half: messages, SMTP client, Maildir and queue readers -------------
+cat >"$T/e2e.py" <<'EOF'
+"""e2e.py - helpers of e2e-postfix.sh (standard library only)."""
+import base64, email, email.header, json, os, smtplib, socket, sys, time
+
+
+def messages(outdir):
+    """The test messages: NAME.eml, each with Message-ID <NAME@e2e.test>."""
+    mz = (b"MZ\x90\x00" + b"\x00" * 60 +
+          b"This program cannot be run in DOS mode.\r\n" + b"\x00" * 200)
+    js = b"var s = new ActiveXObject('WScript.Shell'); s.Run('cmd');\r\n"
+    plain = ("Content-Type: text/plain; charset=UTF-8\r\n"
+             "Content-Transfer-Encoding: 8bit\r\n")
+
+    def write(name, frm, subject, body, atts=(), extra=""):
+        head = ("From: %s\r\nTo: user@test.local\r\nSubject: %s\r\n"
+                "Message-ID: <%s@e2e.test>\r\n"
+                "Date: Mon, 15 Jan 2024 10:00:00 +0900\r\n%s"
+                "MIME-Version: 1.0\r\n" % (frm, subject, name, extra))
+        if not atts:
+            text = head + plain + "\r\n" + body
+        else:
+            b = "e2e-boundary"
+            text = (head + 'Content-Type: multipart/mixed; boundary="%s"\r\n'
+                    "\r\n--%s\r\n%s\r\n%s\r\n" % (b, b, plain, body))
+            for fname, ctype, data in atts:
+                enc = base64.encodebytes(data).decode().replace("\n", "\r\n")
+                text += ('--%s\r\nContent-Type: %s; name="%s"\r\n'
+                         'Content-Disposition: attachment; filename="%s"\r\n'
+                         "Content-Transfer-Encoding: base64\r\n\r\n%s\r\n"
+                         % (b, ctype, fname, fname, enc))
+            text += "--%s--\r\n" % b
+        with open(os.path.join(outdir, name + ".eml"), "wb") as fp:
+            fp.write(text.encode("utf-8"))
+
+    write("clean", "Alice Example <alice@example.test>", "minutes",
+          "See you tomorrow.\r\n")
+    write("forged", "Alice Example <alice@example.test>", "minutes again",
+          "See you tomorrow.\r\n",
+          extra="X-Emguard-Action: accept\r\nX-Emguard-Score: -100\r\n"
+                "X-Emguard-Symbols: FORGED_BY_SENDER\r\n"
+                "x-emguard-action: accept\r\n")
+    # the subject is an encoded word (請求書) followed by plain text
+    write("tag", '"ceo@example-corp.test" <ceo.office@evil.test>',
+          "=?UTF-8?B?6KuL5rGC5pu4?= 2024-01",
+          "Please pay today.\r\n", extra=("X-Emguard-Action: accept\r\n"))
+    write("quarantine", "Bob <bob@vendor.test>", "setup", "Run it.\r\n",
+          [("setup.exe", "application/octet-stream", mz)])
+    write("reject", "Bob <bob@vendor.test>", "tools", "Run them.\r\n",
+          [("setup.exe", "application/octet-stream", mz),
+           ("run.js", "application/javascript", js)])
+    for i in (1, 2):
+        write("later%d" % i, "Alice Example <alice@example.test>",
+              "minutes %d" % i, "See you.\r\n")
+
+
+def wait_port(port, seconds):
+    end = time.time() + float(seconds)
+    while time.time() < end:
+        try:
+            socket.create_connection(("127.0.0.1", int(port)), 1).close()
+            return 0
+        except OSError:
+            time.sleep(0.1)
+    return 1
+
+
+def wait_unix(path, seconds):
+    """Wait until a unix socket at PATH accepts connections."""
+    end = time.time() + float(seconds)
+    while time.time() < end:
+        s = socket.socket(socket.AF_UNIX)
+        try:
+            s.connect(path)
+            return 0
+        except OSError:
+            time.sleep(0.1)
+        finally:
+            s.close()
+    return 1
+
+
+def send(port, mfrom, rcpt, path):
+    """Print the server's final answer ("250 ..." or the refusal)."""
+    with open(path, "rb") as fp:
+        data = fp.read()
+    try:
+        with smtplib.SMTP("127.0.0.1", int(port), "client.e2e.test",
+                          timeout=60) as s:
+            s.sendmail(mfrom, [rcpt], data)
+            code, text = s.noop()
+            print("250 accepted")
+            return 0
+    except smtplib.SMTPRecipientsRefused as e:
+        code, text = list(e.recipients.values())[0]
+    except smtplib.SMTPResponseException as e:
+        code, text = e.smtp_code, e.smtp_error
+    except (OSError, smtplib.SMTPException) as e:
+        code, text = 0, str(e).encode()
+    print(code, text.decode("utf-8", "replace").replace("\n", " "))
+    return 1
+
+
+def find(maildir, name, seconds):
+    """Print the path of the delivered message <NAME@e2e.test>."""
+    want = ("<%s@e2e.test>" % name).encode()
+    end = time.time() + float(seconds)
+    while True:
+        for sub in ("new", "cur"):
+            d = os.path.join(maildir, sub)
+            for f in sorted(os.listdir(d)) if os.path.isdir(d) else ():
+                with open(os.path.join(d, f), "rb") as fp:
+                    if want in fp.read():
+                        print(os.path.join(d, f))
+                        return 0
+        if time.time() >= end:
+            return 1
+        time.sleep(0.1)
+
+
+def header(path, name):
+    """Print every value of header NAME, unfolded, as it is in the file."""
+    with open(path, "rb") as fp:
+        msg = email.message_from_binary_file(fp)
+    for v in msg.get_all(name) or ():
+        print(" ".join(str(v).split()))
+    return 0
+
+
+def subject(path):
+    """Print the decoded Subject."""
+    with open(path, "rb") as fp:
+        msg = email.message_from_binary_file(fp)
+    raw = " ".join(str(msg["Subject"]).split())
+    print(str(email.header.make_header(email.header.decode_header(raw))))
+    return 0
+
+
+def queue(sender):
+    """postqueue -j on stdin: print "QUEUE_NAME QUEUE_ID" of SENDER's mail."""
+    for line in sys.stdin:
+        if line.strip():
+            q = json.loads(line)
+            if q.get("sender") == sender:
+                print(q["queue_name"], q["queue_id"])
+    return 0
+
+
+if __name__ == "__main__":
+    cmd, args = sys.argv[1], sys.argv[2:]
+    sys.exit({"messages": messages, "wait-port": wait_port,
+              "wait-unix": wait_unix, "send": send,
+              "find": find, "header": header, "subject": subject,
+              "queue": queue}[cmd](*args) or 0)
+EOF
+e2e() { python3 "$T/e2e.py" "$@"; }
+e2e messages "$T/msg" || { nok "writing the messages"; finish; }
+
+# ---- the private Postfix instance -------------------------------------------------
+port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+sock=$T/run/milter.sock
+cat >"$T/etc/main.cf" <<EOF
+# A private instance for e2e-postfix.sh: nothing outside $T is written.
+compatibility_level = 3.6
+queue_directory = $T/spool
+data_directory = $T/data
+mail_owner = postfix
+setgid_group = postdrop
+myhostname = mx.e2e.test
+mydomain = e2e.test
+myorigin = \$myhostname
+inet_interfaces = 127.0.0.1
+inet_protocols = ipv4
+mynetworks = 127.0.0.0/8
+mydestination =
+relay_domains =
+local_recipient_maps =
+alias_maps =
+alias_database =
+smtpd_peername_lookup = no
+smtp_dns_support_level = disabled
+smtpd_relay_restrictions = permit_mynetworks, reject_unauth_destination
+smtpd_error_sleep_time = 0
+in_flow_delay = 0
+biff = no
+maillog_file = $T/log/maillog
+maillog_file_prefixes = $T/log
+virtual_mailbox_domains = test.local
+virtual_mailbox_base = $T/mail
+virtual_mailbox_maps = static:box/
+virtual_uid_maps = static:65534
+virtual_gid_maps = static:65534
+smtpd_milters = unix:$sock
+non_smtpd_milters = unix:$sock
+milter_protocol = 6
+milter_default_action = tempfail
+milter_connect_timeout = 5s
+milter_command_timeout = 15s
+milter_content_timeout = 30s
+milter_mail_macros = i {mail_addr} {client_addr} {client_name} {auth_authen}
+EOF
+# Debian's master.cf chroots its services into the queue directory; this one
+# does not, and listens on the free port only.
+cat >"$T/etc/master.cf" <<EOF
+127.0.0.1:$port inet n - n - - smtpd
+pickup    unix  n  -  n  60    1  pickup
+cleanup   unix  n  -  n  -     0  cleanup
+qmgr      unix  n  -  n  300   1  qmgr
+rewrite   unix  -  -  n  -     -  trivial-rewrite
+bounce    unix  -  -  n  -     0  bounce
+defer     unix  -  -  n  -     0  bounce
+trace     unix  -  -  n  -     0  bounce
+verify    unix  -  -  n  -     1  verify
+flush     unix  n  -  n  1000? 0  flush
+proxymap  unix  -  -  n  -     -  proxymap
+showq     unix  n  -  n  -     -  showq
+error     unix  -  -  n  -     -  error
+retry     unix  -  -  n  -     -  error
+discard   unix  -  -  n  -     -  discard
+smtp      unix  -  -  n  -     -  smtp
+relay     unix  -  -  n  -     -  smtp
+local     unix  -  n  n  -     -  local
+virtual   unix  -  n  n  -     -  virtual
+anvil     unix  -  -  n  -     1  anvil
+scache    unix  -  -  n  -     1  scache
+postlog   unix-dgram n - n - 1  postlogd
+EOF
+
+# postfix prints nothing when stderr is not a terminal: its reasons are in
+# the maillog, shown on failure.
+postfix_log() { sed 's/^/    maillog: /' "$T/log/maillog" 2>/dev/null | tail -n 15; }
+if postfix -c "$T/etc" start >"$T/log/start.out" 2>&1 && e2e wait-port "$port" 15; then
+	ok "private Postfix listens on 127.0.0.1:$port"
+else
+	nok "private Postfix start"
+	cat "$T/log/start.out"
+	postfix_log
+	finish
+fi
+
+# ---- emguard-milter --------------------------------------------------------------------
+# Loopback clients count as outside here (InternalNetworks leaves out
+# 127.0.0.0/8), so inbound checks run.  The scores of the symbols the messages
+# raise are pinned, so that tuning a default does not move an action.
+# write_conf [EXTRA-LINE...]
+write_conf() {
+	{
+		printf 'Socket unix:%s\nUserID %s\n' "$sock" "$MILTER_USER"
+		printf 'InternalDomains example-corp.test\nInternalNetworks 10.0.0.0/8\n'
+		printf 'ProtectedDomains partner.test\n'
+		printf 'ThresholdTag 5\nThresholdQuarantine 10\nThresholdReject 20\n'
+		printf 'Score SPOOF_DISPLAY_NAME_ADDR 6\nScore ATTACH_EXECUTABLE 12\n'
+		printf 'Score ATTACH_SCRIPT 12\nRejectText Refused by the e2e policy\n'
+		printf 'OnError tempfail\nQuarantineMode hold\n'
+		printf 'DataStore sqlite:%s/qdir/emguard.db\nQuarantineDir %s/qdir\n' "$T" "$T"
+		for line in "$@"; do printf '%s\n' "$line"; done
+	} >"$T/emguard.conf"
+}
+write_conf
+
+start_milter() {
+	"$MILTER" -f -c "$T/emguard.conf" -p "unix:$sock" -u "$MILTER_USER" \
+		-P "$T/run/milter.pid" >>"$T/log/milter.log" 2>&1 &
+	milter_pid=$!
+	e2e wait-unix "$sock" 15 && kill -0 "$milter_pid" 2>/dev/null
+}
+milter_log() { sed 's/^/    milter: /' "$T/log/milter.log" | tail -n 15; }
+
+# the offline scanner, fed the same envelope, agrees on what each message is
+# cli_action NAME MAIL-FROM: print the action `emguard scan` gives NAME.eml
+cli_action() {
+	"$EMGUARD" scan --json -c "$T/emguard.conf" --client-ip 127.0.0.1 \
+		--helo client.e2e.test --mail-from "$2" --rcpt user@test.local \
+		"$T/msg/$1.eml" 2>/dev/null |
+		sed -n 's/.*"action": *"\([a-z]*\)".*/\1/p'
+}
+for m in clean:accept:alice@example.test tag:tag:ceo.office@evil.test \
+	quarantine:quarantine:bob@vendor.test reject:reject:carol@vendor.test; do
+	name=${m%%:*} rest=${m#*:}
+	want=${rest%%:*} from=${rest#*:}
+	got=$(cli_action "$name" "$from")
+	expect "emguard scan: $name.eml is $want (got '$got')" test "$got" = "$want"
+done
+
+if "$MILTER" -t -c "$T/emguard.conf" >"$T/log/check.out" 2>&1; then
+	ok "emguard-milter -t accepts the test configuration"
+else
+	nok "emguard-milter -t accepts the test configuration"
+	sed 's/^/    /' "$T/log/check.out"
+fi
+if start_milter; then ok "emguard-milter -f listens on $sock"; else
+	nok "emguard-milter start"
+	milter_log
+	finish
+fi
+
+# send NAME MAIL-FROM: send NAME.eml to user@test.local; the answer is in $reply
+send() {
+	reply=$(e2e send "$port" "$2" user@test.local "$T/msg/$1.eml")
+	echo "     $1: $reply"
+}
+# delivered NAME: the path of NAME's delivered copy in $file
+delivered() {
+	file=$(e2e find "$T/mail/box" "$1" "${2:-10}")
+}
+# hdr NAME: the values of header NAME in $file, one a line
+hdr() { e2e header "$file" "$1"; }
+# queued SENDER: "QUEUE_NAME QUEUE_ID" of SENDER's mail in the Postfix queue
+queued() { postqueue -c "$T/etc" -j | e2e queue "$1"; }
+
+# ---- clean mail: delivered with the three headers
+send clean alice@example.test
+expect "clean: 250 at SMTP" test "${reply%% *}" = 250
+if delivered clean; then
+	ok "clean: delivered to the Maildir"
+	expect "clean: X-Emguard-Action: accept" test "$(hdr X-Emguard-Action)" = accept
+	score=$(hdr X-Emguard-Score)
+	expect "clean: one X-Emguard-Score, a number ($score)" \
+		like '[0-9]*' "$score"
+	expect "clean: the score is a plain number" no like '*[!0-9.]*' "$score"
+	expect "clean: one X-Emguard-Symbols" test "$(hdr X-Emguard-Symbols | wc -l)" = 1
+else
+	nok "clean: delivered to the Maildir"
+fi
+
+# ---- forged X-Emguard-* headers from outside are replaced
+send forged alice@example.test
+if delivered forged; then
+	ok "forged: delivered"
+	expect "forged: only the milter's X-Emguard-Action ($(hdr X-Emguard-Action | tr '\n' '|'))" \
+		test "$(hdr X-Emguard-Action)" = accept
+	expect "forged: the forged score is gone" \
+		test "$(hdr X-Emguard-Score | wc -l)" = 1 -a "$(hdr X-Emguard-Score)" != -100
+	expect "forged: the forged symbols are gone" \
+		no grep -q FORGED_BY_SENDER "$file"
+else
+	nok "forged: delivered"
+fi
+
+# ---- tag: the subject gets the Japanese prefix, the original stays intact
+send tag ceo.office@evil.test
+if delivered tag; then
+	ok "tag: delivered"
+	expect "tag: X-Emguard-Action: tag (forged 'accept' replaced)" \
+		test "$(hdr X-Emguard-Action)" = tag
+	subj=$(e2e subject "$file")
+	expect "tag: subject is '[要注意] 請求書 2024-01' (got '$subj')" \
+		test "$subj" = "[要注意] 請求書 2024-01"
+	raw=$(hdr Subject)
+	expect "tag: the prefix is an encoded word ($raw)" like '=[?]*' "$raw"
+	expect "tag: the original encoded word is kept" \
+		like '*=[?]UTF-8[?]B[?]6KuL5rGC5pu4[?]= 2024-01' "$raw"
+else
+	nok "tag: delivered"
+fi
+
+# ---- quarantine: accepted, then held by Postfix with the milter's verdict
+send quarantine bob@vendor.test
+expect "quarantine: 250 at SMTP" test "${reply%% *}" = 250
+q=$(queued bob@vendor.test)
+expect "quarantine: in the hold queue ($q)" test "${q%% *}" = hold
+qid=${q#* }
+if [ -n "$qid" ] && postcat -c "$T/etc" -hq "$qid" >"$T/held.txt" 2>/dev/null; then
+	expect "quarantine: held copy says X-Emguard-Action: quarantine" \
+		grep -q '^X-Emguard-Action: quarantine' "$T/held.txt"
+	expect "quarantine: held copy names ATTACH_EXECUTABLE" \
+		grep -q '^X-Emguard-Symbols:.*ATTACH_EXECUTABLE' "$T/held.txt"
+	expect "quarantine: maillog says the milter held $qid" \
+		grep -q "$qid: milter-hold:" "$T/log/maillog"
+	expect "quarantine: the milter logs $qid with its verdict" \
+		grep -q "$qid.*quarantine" "$T/log/milter.log"
+else
+	nok "quarantine: postcat -hq $qid"
+fi
+delivered quarantine 1 && nok "quarantine: was delivered"
+
+# ---- reject: 550 5.7.1 at SMTP time, nothing queued
+send reject carol@vendor.test
+expect "reject: 550 5.7.1 at SMTP" like '550 5.7.1 *' "$reply"
+expect "reject: the configured text" like '*Refused by the e2e policy*' "$reply"
+expect "reject: nothing queued" test -z "$(queued carol@vendor.test)"
+
+# ---- the milter dies: 451, nothing queued; after a restart mail flows again
+kill -KILL "$milter_pid" 2>/dev/null
+wait "$milter_pid" 2>/dev/null
+milter_pid=
+send later1 dave@example.test
+expect "milter down: 451 4.7.1 at SMTP" like '451 4.7.1*' "$reply"
+expect "milter down: nothing queued (the client keeps the message)" \
+	test -z "$(queued dave@example.test)"
+if start_milter; then ok "milter restarts over its stale socket"; else
+	nok "milter restarts over its stale socket"
+	milter_log
+fi
+send later1 dave@example.test
+expect "milter back: the retried message is accepted" test "${reply%% *}" = 250
+if delivered later1; then
+	expect "milter back: delivered with headers" test "$(hdr X-Emguard-Action)" = accept
+else
+	nok "milter back: delivered"
+fi
+
+# ---- SIGHUP reloads; a bad configuration keeps the old one
+write_conf 'SubjectTag "[E2E] "'
+kill -HUP "$milter_pid"
+sleep 1
+# Let the tag message go again under the new configuration.
+sed 's/<tag@/<tag2@/' "$T/msg/tag.eml" >"$T/msg/tag2.eml"
+send tag2 ceo.office@evil.test
+delivered tag2 && subj=$(e2e subject "$file") || subj=
+expect "reload: the new SubjectTag applies (got '$subj')" \
+	test "$subj" = "[E2E] 請求書 2024-01"
+write_conf 'NoSuchKeyword yes'
+kill -HUP "$milter_pid"
+sleep 1
+expect "reload: a bad configuration does not stop the milter" kill -0 "$milter_pid"
+sed 's/<tag@/<tag3@/' "$T/msg/tag.eml" >"$T/msg/tag3.eml"
+send tag3 ceo.office@evil.test
+delivered tag3 && subj=$(e2e subject "$file") || subj=
+expect "reload: after a bad configuration the last good one applies (got '$subj')" \
+	test "$subj" = "[E2E] 請求書 2024-01"
+
+# ---- SIGTERM stops the milter
+if stop_pid "$milter_pid"; then ok "emguard-milter exits on SIGTERM"; else
+	nok "emguard-milter exits on SIGTERM within 10 s"
+fi
+milter_pid=
+[ "$failed" -eq 0 ] || { postfix_log; milter_log; }
+finish
