@@ -57,31 +57,6 @@ skip() {
 	exit 77
 }
 
-# ---- the manual page documents the configuration table ------------------------
-# etc/emguard.conf is generated from the table and shows every keyword as
-# "#Keyword default"; emguard.conf.5 gives each its own `.BI "Keyword "` line.
-conf_kws=$(sed -n 's/^#\([A-Z][A-Za-z]*\)\( .*\)*$/\1/p' "$top_srcdir/etc/emguard.conf" | sort -u)
-man_kws=$(sed -n 's/^\.BI* "*\([A-Z][A-Za-z]*\)[ "].*/\1/p' "$top_srcdir/man/emguard.conf.5" | sort -u)
-undocumented=$(printf '%s\n' "$conf_kws" | grep -vxF "$man_kws")
-stale=$(printf '%s\n' "$man_kws" | grep -vxF "$conf_kws")
-expect "emguard.conf.5 documents every keyword (missing: $(echo $undocumented))" \
-	test -z "$undocumented"
-expect "emguard.conf.5 documents no unknown keyword (stale: $(echo $stale))" \
-	test -z "$stale"
-
-# ---- what the rest needs -----------------------------------------------------------
-[ "$(id -u)" = 0 ] || skip "needs root: Postfix's master starts as root"
-for tool in postfix postqueue postcat python3; do
-	command -v "$tool" >/dev/null 2>&1 ||
-		skip "$tool not found (apt-get install postfix python3)"
-done
-{ id postfix && getent group postdrop && id "$MILTER_USER"; } >/dev/null 2>&1 ||
-	skip "no postfix or $MILTER_USER user, or no postdrop group"
-[ -f /etc/postfix/postfix-files ] || skip "no /etc/postfix/postfix-files"
-[ -x "$MILTER" ] && [ -x "$EMGUARD" ] || skip "build emguard-milter and emguard first"
-grep -q '^/\* SCAFFOLD' "$top_srcdir/milter/main.c" 2>/dev/null &&
-	skip "emguard-milter is still the scaffold (milter/main.c)"
-
 T=$(mktemp -d /tmp/emguard-e2e.XXXXXX) || exit 1
 chmod 755 "$T" # the postfix user reaches the milter socket, nobody the Maildir
 master_pid=
@@ -112,6 +87,71 @@ stop_pid() {
 	[ "${2:-}" = KILL ] && kill -KILL "$1" 2>/dev/null
 	return 1
 }
+
+# ---- contrib/: the Sendmail snippet expands, the systemd unit verifies ------------
+cf_m4=/usr/share/sendmail/cf/m4/cf.m4
+if command -v m4 >/dev/null 2>&1 && [ -f "$cf_m4" ]; then
+	sed -e "s|@CF@|$cf_m4|" -e "s|@MC@|$top_srcdir/contrib/sendmail.mc|" \
+		>"$T/sendmail.mc" <<'EOF'
+divert(-1)
+include(`@CF@')
+divert(0)dnl
+OSTYPE(`linux')dnl
+MAILER(`local')dnl
+MAILER(`smtp')dnl
+include(`@MC@')dnl
+EOF
+	m4 "$T/sendmail.mc" >"$T/sendmail.cf" 2>"$T/m4.err"
+	expect "contrib/sendmail.mc: m4 expands it without a word" test ! -s "$T/m4.err"
+	expect "contrib/sendmail.mc: the filter's X line" grep -qxF \
+		'Xemguard, S=local:/run/emguard/milter.sock, F=T, T=S:30s;R:60s;E:5m' \
+		"$T/sendmail.cf"
+	expect "contrib/sendmail.mc: InputMailFilters=emguard" \
+		grep -qx 'O InputMailFilters=emguard' "$T/sendmail.cf"
+else
+	echo "skip contrib/sendmail.mc: no m4 or no $cf_m4 (package sendmail-cf)"
+fi
+if command -v systemd-analyze >/dev/null 2>&1 && [ -x "$MILTER" ]; then
+	# verify wants the binary and the manual pages it names to exist
+	for sec in 1 5 8; do
+		mkdir -p "$T/man/man$sec"
+		cp "$top_srcdir"/man/*."$sec" "$T/man/man$sec/"
+	done
+	bin=$(cd "$(dirname "$MILTER")" && pwd)/emguard-milter
+	sed "s|/usr/sbin/emguard-milter|$bin|" "$top_srcdir/contrib/emguard-milter.service" \
+		>"$T/emguard-milter.service"
+	MANPATH=$T/man systemd-analyze verify "$T/emguard-milter.service" \
+		>"$T/verify.out" 2>&1
+	expect "contrib/emguard-milter.service: systemd-analyze verify" test $? = 0
+	sed 's/^/    /' "$T/verify.out"
+else
+	echo "skip contrib/emguard-milter.service: no systemd-analyze"
+fi
+
+# ---- the manual page documents the configuration table ------------------------
+# etc/emguard.conf is generated from the table and shows every keyword as
+# "#Keyword default"; emguard.conf.5 gives each its own `.BI "Keyword "` line.
+conf_kws=$(sed -n 's/^#\([A-Z][A-Za-z]*\)\( .*\)*$/\1/p' "$top_srcdir/etc/emguard.conf" | sort -u)
+man_kws=$(sed -n 's/^\.BI* "*\([A-Z][A-Za-z]*\)[ "].*/\1/p' "$top_srcdir/man/emguard.conf.5" | sort -u)
+undocumented=$(printf '%s\n' "$conf_kws" | grep -vxF "$man_kws")
+stale=$(printf '%s\n' "$man_kws" | grep -vxF "$conf_kws")
+expect "emguard.conf.5 documents every keyword (missing: $(echo $undocumented))" \
+	test -z "$undocumented"
+expect "emguard.conf.5 documents no unknown keyword (stale: $(echo $stale))" \
+	test -z "$stale"
+
+# ---- what the rest needs -----------------------------------------------------------
+[ "$(id -u)" = 0 ] || skip "needs root: Postfix's master starts as root"
+for tool in postfix postconf postqueue postcat python3; do
+	command -v "$tool" >/dev/null 2>&1 ||
+		skip "$tool not found (apt-get install postfix python3)"
+done
+{ id postfix && getent group postdrop && id "$MILTER_USER"; } >/dev/null 2>&1 ||
+	skip "no postfix or $MILTER_USER user, or no postdrop group"
+[ -f /etc/postfix/postfix-files ] || skip "no /etc/postfix/postfix-files"
+[ -x "$MILTER" ] && [ -x "$EMGUARD" ] || skip "build emguard-milter and emguard first"
+grep -q '^/\* SCAFFOLD' "$top_srcdir/milter/main.c" 2>/dev/null &&
+	skip "emguard-milter is still the scaffold (milter/main.c)"
 
 mkdir -p "$T/etc" "$T/spool" "$T/data" "$T/log" "$T/mail" "$T/run" "$T/msg" "$T/qdir"
 chown "$MILTER_USER" "$T/mail" "$T/run" "$T/qdir"
@@ -344,6 +384,15 @@ anvil     unix  -  -  n  -     1  anvil
 scache    unix  -  -  n  -     1  scache
 postlog   unix-dgram n - n - 1  postlogd
 EOF
+
+# contrib/postfix-main.cf holds only parameters this Postfix knows
+mkdir -p "$T/snippet"
+cp "$top_srcdir/contrib/postfix-main.cf" "$T/snippet/main.cf"
+cp "$T/etc/master.cf" "$T/snippet/master.cf"
+postconf -c "$T/snippet" -n >"$T/snippet.out" 2>&1
+expect "contrib/postfix-main.cf: postconf reads it without a warning" \
+	no grep -q warning "$T/snippet.out"
+grep warning "$T/snippet.out" | sed 's/^/    /'
 
 # postfix prints nothing when stderr is not a terminal: its reasons are in
 # the maillog, shown on failure.
