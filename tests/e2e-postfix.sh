@@ -196,9 +196,9 @@ def messages(outdir):
           "See you tomorrow.\r\n")
     write("forged", "Alice Example <alice@example.test>", "minutes again",
           "See you tomorrow.\r\n",
-          extra="X-Emguard-Action: accept\r\nX-Emguard-Score: -100\r\n"
+          extra="X-Emguard-Action: quarantine\r\nX-Emguard-Score: -100\r\n"
                 "X-Emguard-Symbols: FORGED_BY_SENDER\r\n"
-                "x-emguard-action: accept\r\n")
+                "x-emguard-action: reject\r\n")
     # the subject is an encoded word (請求書) followed by plain text
     write("tag", '"ceo@example-corp.test" <ceo.office@evil.test>',
           "=?UTF-8?B?6KuL5rGC5pu4?= 2024-01",
@@ -247,7 +247,6 @@ def send(port, mfrom, rcpt, path):
         with smtplib.SMTP("127.0.0.1", int(port), "client.e2e.test",
                           timeout=60) as s:
             s.sendmail(mfrom, [rcpt], data)
-            code, text = s.noop()
             print("250 accepted")
             return 0
     except smtplib.SMTPRecipientsRefused as e:
