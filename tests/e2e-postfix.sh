@@ -425,9 +425,14 @@ write_conf() {
 }
 write_conf
 
+# The socket's mode is what the umask leaves; 0666 lets the postfix user in
+# (a real set-up uses umask 007 and a group shared with the MTA instead).
 start_milter() {
-	"$MILTER" -f -c "$T/emguard.conf" -p "unix:$sock" -u "$MILTER_USER" \
-		-P "$T/run/milter.pid" >>"$T/log/milter.log" 2>&1 &
+	(
+		umask 0111
+		exec "$MILTER" -f -c "$T/emguard.conf" -p "unix:$sock" \
+			-u "$MILTER_USER" -P "$T/run/milter.pid"
+	) >>"$T/log/milter.log" 2>&1 &
 	milter_pid=$!
 	e2e wait-unix "$sock" 15 && kill -0 "$milter_pid" 2>/dev/null
 }
