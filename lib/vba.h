@@ -61,10 +61,43 @@ emg_status_t vba_analyze_source(const char *src, size_t len,
 
 /* MS-OVBA 2.4.1 decompression of the CompressedContainer at IN (LEN bytes)
  * into *OUT (malloc'd, NUL-terminated, caller frees), at most MAX bytes.
- * EMG_EPARSE on a bad signature or chunk, EMG_ELIMIT past MAX (what was
- * decompressed so far is returned), EMG_ENOMEM. */
+ * EMG_EPARSE on a bad signature or chunk, EMG_ELIMIT past MAX; with both,
+ * what was decompressed before the fault is returned in *OUT (possibly
+ * empty), because a damaged module still shows its first lines.
+ * EMG_ENOMEM (then *OUT is NULL). */
 emg_status_t vba_decompress(const uint8_t *in, size_t len, size_t max,
                             uint8_t **out, size_t *outlen);
+
+/* Most modules taken from one dir stream; more is EMG_ELIMIT. */
+#define VBA_MAX_MODULES 1024
+/* Longest module or stream name kept, in bytes of the record. */
+#define VBA_NAME_MAX 256
+
+/* One module as the dir stream (MS-OVBA 2.3.4.2.3) describes it. */
+typedef struct vba_module {
+	char *name;      /* MODULENAMEUNICODE, else MODULENAME, as UTF-8 */
+	char *stream;    /* MODULESTREAMNAMEUNICODE, else MODULESTREAMNAME,
+	                  * else the name, as UTF-8 */
+	uint32_t offset; /* MODULEOFFSET: the compressed source starts here */
+	bool has_offset;
+} vba_module_t;
+
+/* The decompressed dir stream, parsed. */
+typedef struct vba_dir {
+	uint16_t codepage;     /* PROJECTCODEPAGE (1252 when absent) */
+	unsigned declared;     /* PROJECTMODULES count */
+	vba_module_t *modules; /* in dir order */
+	size_t n;
+} vba_dir_t;
+
+/* Parse the decompressed dir stream DIR (LEN bytes) into OUT (zeroed
+ * first; vba_dir_free it whatever is returned).  EMG_EPARSE with WHY when
+ * a record runs past the end or the terminator is missing (the modules
+ * read before that are kept), EMG_ELIMIT past VBA_MAX_MODULES,
+ * EMG_ENOMEM. */
+emg_status_t vba_parse_dir(const uint8_t *dir, size_t len, vba_dir_t *out,
+                           char *why, size_t whylen);
+void vba_dir_free(vba_dir_t *d);
 
 void vba_result_free(vba_result_t *r);
 
