@@ -346,11 +346,21 @@ office_emit(emg_scan_t *scan, const emg_attachment_t *n, office_doc_t *d)
 			                              sizeof(a)));
 		}
 	}
-	if (rc == EMG_OK && autoexec && box != NULL)
+	if (rc == EMG_OK && autoexec && box != NULL) {
+		/* A ZIP member opened with a password names its archive; a
+		 * password-protected document names itself. */
+		bool doc = box->enc_method != NULL &&
+		           strncmp(box->enc_method, "office-", 7) == 0;
+		const emg_attachment_t *shown =
+		    !doc && box->container != NULL && box->parent != NULL
+		        ? box->parent
+		        : box;
 		rc = scan_emit_at(scan, n, "OFFICE_AUTOEXEC_ENCRYPTED",
-		                  "%s: auto-exec macro inside %s, opened with "
-		                  "the password from %s",
-		                  label, attachment_label(box), box->opened_with);
+		                  "%s: auto-exec macro inside the encrypted %s %s, "
+		                  "opened with the password from %s",
+		                  label, doc ? "document" : "archive",
+		                  attachment_label(shown), box->opened_with);
+	}
 	if (rc == EMG_OK && d->external.n > 0)
 		rc = scan_emit_at(scan, n, "OFFICE_TEMPLATE_INJECTION",
 		                  "%s: external %s", label,

@@ -236,8 +236,8 @@ walk_office_try(walk_office_doc_t *d, const char **pw, const char **source)
 	if (rc != EMG_OK || ok) {
 		if (ok) {
 			*pw = OFFICECRYPT_EXCEL_DEFAULT;
-			*source = "Excel's built-in password "
-			          OFFICECRYPT_EXCEL_DEFAULT;
+			*source = "Excel's built-in default ("
+			          OFFICECRYPT_EXCEL_DEFAULT ")";
 		}
 		return rc;
 	}

