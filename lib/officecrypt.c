@@ -78,6 +78,8 @@ struct officecrypt {
 	uint32_t spin;
 	uint32_t key_bits;
 	uint32_t block_size;
+	/* Salt and verifier as the header stores them (agile: the
+	 * encryptedKey values; encrypted verifier input and hash). */
 	uint8_t salt[OC_FIELD];
 	size_t salt_len;
 	uint8_t verifier[OC_FIELD];
@@ -101,12 +103,13 @@ struct officecrypt {
 	uint8_t xor_array[16];
 };
 
-/* The stream position of an RC4 keystream keyed per block. */
+/* RC4 state. */
 typedef struct oc_rc4 {
 	uint8_t s[256];
 	uint8_t i, j;
 } oc_rc4_t;
 
+/* A document stream's RC4 keystream, rekeyed every BLOCK_SIZE bytes. */
 typedef struct oc_rc4_stream {
 	const officecrypt_t *c;
 	EVP_MD_CTX *ctx;
@@ -372,7 +375,7 @@ oc_rc4_stream_apply(oc_rc4_stream_t *s, uint64_t pos, uint8_t *buf, size_t n)
 
 /* ---- CryptoAPI EncryptionHeader / EncryptionVerifier ------------------- */
 
-/* Parse what follows EncryptionVersionInfo (P points at it): Flags,
+/* Parse the header at P, from its EncryptionVersionInfo on: Flags,
  * HeaderSize, EncryptionHeader (2.3.2), EncryptionVerifier (2.3.3). */
 static emg_status_t
 oc_parse_capi(const uint8_t *p, size_t len, oc_capi_t *h, char *why,
@@ -388,11 +391,13 @@ oc_parse_capi(const uint8_t *p, size_t len, oc_capi_t *h, char *why,
 	uint32_t alg = oc_u32(p + 20), alg_hash = oc_u32(p + 24);
 	h->key_bits = oc_u32(p + 28);
 	if ((h->flags & OC_F_EXTERNAL) != 0)
-		return oc_fail(why, whylen, "extensible encryption (external "
-		                            "provider) not supported");
+		return oc_fail(why, whylen,
+		               "extensible encryption (external "
+		               "provider) not supported");
 	if ((h->flags & OC_F_CRYPTOAPI) == 0)
-		return oc_fail(why, whylen, "encryption header without "
-		                            "fCryptoAPI");
+		return oc_fail(why, whylen,
+		               "encryption header without "
+		               "fCryptoAPI");
 	if (alg == 0)
 		alg = (h->flags & OC_F_AES) != 0 ? OC_ALG_AES128 : OC_ALG_RC4;
 	h->alg = alg;
@@ -429,7 +434,7 @@ oc_take_capi(officecrypt_t *c, const oc_capi_t *h)
 	c->key_bits = h->key_bits;
 }
 
-/* RC4 CryptoAPI from the bytes after EncryptionVersionInfo. */
+/* RC4 CryptoAPI from the header at P (EncryptionVersionInfo on). */
 static emg_status_t
 oc_rc4_capi(const uint8_t *p, size_t len, officecrypt_t **out, char *why,
             size_t whylen)
@@ -440,8 +445,10 @@ oc_rc4_capi(const uint8_t *p, size_t len, officecrypt_t **out, char *why,
 	if (st != EMG_OK)
 		return st;
 	if (h.alg != OC_ALG_RC4)
-		return oc_fail(why, whylen, "algorithm 0x%x is not RC4 in a "
-		                            "binary document", h.alg);
+		return oc_fail(why, whylen,
+		               "algorithm 0x%x is not RC4 in a "
+		               "binary document",
+		               h.alg);
 	if (h.key_bits == 0)
 		h.key_bits = 40;
 	if (h.key_bits < 40 || h.key_bits > 128 || h.key_bits % 8 != 0)
@@ -480,8 +487,8 @@ oc_rc4_97(const uint8_t *p, size_t len, officecrypt_t **out, char *why,
 
 /* The RC4 header of a binary document, starting with its version. */
 static emg_status_t
-oc_binary_header(const uint8_t *p, size_t len, officecrypt_t **out,
-                 char *why, size_t whylen)
+oc_binary_header(const uint8_t *p, size_t len, officecrypt_t **out, char *why,
+                 size_t whylen)
 {
 	if (len < 4)
 		return oc_fail(why, whylen, "encryption header truncated");
@@ -511,14 +518,17 @@ oc_standard(const uint8_t *p, size_t len, officecrypt_t **out, char *why,
 	case OC_ALG_AES192: bits = 192; break;
 	case OC_ALG_AES256: bits = 256; break;
 	case OC_ALG_RC4:
-		return oc_fail(why, whylen, "RC4 CryptoAPI in an EncryptionInfo "
-		                            "stream is no ECMA-376 method");
+		return oc_fail(why, whylen,
+		               "RC4 CryptoAPI in an EncryptionInfo "
+		               "stream is no ECMA-376 method");
 	default:
 		return oc_fail(why, whylen, "cipher 0x%x not supported", h.alg);
 	}
 	if ((h.flags & OC_F_AES) == 0 || (h.key_bits != bits && h.key_bits))
-		return oc_fail(why, whylen, "AES key size %u does not match "
-		                            "algorithm 0x%x", h.key_bits, h.alg);
+		return oc_fail(why, whylen,
+		               "AES key size %u does not match "
+		               "algorithm 0x%x",
+		               h.key_bits, h.alg);
 	h.key_bits = bits;
 	officecrypt_t *c = oc_new(OFFICECRYPT_STANDARD, "SHA1");
 	if (c == NULL)
@@ -615,8 +625,7 @@ oc_xml_b64(xmlTextReaderPtr r, const char *name, uint8_t *out, size_t *len)
 /* True when attribute NAME equals one of the NUL-separated VALUES; *WHICH
  * gets its index. */
 static bool
-oc_xml_is(xmlTextReaderPtr r, const char *name, const char *values,
-          int *which)
+oc_xml_is(xmlTextReaderPtr r, const char *name, const char *values, int *which)
 {
 	xmlChar *s = xmlTextReaderGetAttribute(r, BAD_CAST name);
 	bool found = false;
@@ -683,9 +692,9 @@ static emg_status_t
 oc_agile_encrypted_key(xmlTextReaderPtr r, officecrypt_t *c, char *why,
                        size_t whylen)
 {
-	emg_status_t st = oc_agile_params(r, "encryptedKey", &c->md, NULL,
-	                                  &c->key_bits, c->salt, &c->salt_len,
-	                                  why, whylen);
+	emg_status_t st =
+	    oc_agile_params(r, "encryptedKey", &c->md, NULL, &c->key_bits,
+	                    c->salt, &c->salt_len, why, whylen);
 	if (st != EMG_OK)
 		return st;
 	c->block_size = 16;
@@ -720,12 +729,14 @@ oc_agile_walk(xmlTextReaderPtr r, officecrypt_t *c, char *why, size_t whylen)
 		int type = xmlTextReaderNodeType(r);
 		if (type == XML_READER_TYPE_DOCUMENT_TYPE ||
 		    type == XML_READER_TYPE_ENTITY_REFERENCE)
-			return oc_fail(why, whylen, "DTD or entity in the "
-			                            "encryption descriptor");
+			return oc_fail(why, whylen,
+			               "DTD or entity in the "
+			               "encryption descriptor");
 		if (type != XML_READER_TYPE_ELEMENT)
 			continue;
 		const char *name = (const char *)xmlTextReaderConstLocalName(r);
-		const char *ns = (const char *)xmlTextReaderConstNamespaceUri(r);
+		const char *ns =
+		    (const char *)xmlTextReaderConstNamespaceUri(r);
 		emg_status_t st = EMG_OK;
 		if (name == NULL || ns == NULL)
 			continue;
@@ -733,8 +744,8 @@ oc_agile_walk(xmlTextReaderPtr r, officecrypt_t *c, char *why, size_t whylen)
 		    strcmp(ns, oc_ns_enc) == 0) {
 			st = oc_agile_params(r, "keyData", &c->data_md,
 			                     &hash_name, &c->data_key_bits,
-			                     c->data_salt, &c->data_salt_len, why,
-			                     whylen);
+			                     c->data_salt, &c->data_salt_len,
+			                     why, whylen);
 			key_data = true;
 		} else if (!key && strcmp(name, "encryptedKey") == 0 &&
 		           strcmp(ns, oc_ns_pw) == 0) {
@@ -745,17 +756,21 @@ oc_agile_walk(xmlTextReaderPtr r, officecrypt_t *c, char *why, size_t whylen)
 			return st;
 	}
 	if (rc < 0)
-		return oc_fail(why, whylen, "encryption descriptor is not "
-		                            "well-formed XML");
+		return oc_fail(why, whylen,
+		               "encryption descriptor is not "
+		               "well-formed XML");
 	if (!key_data)
-		return oc_fail(why, whylen, "encryption descriptor without "
-		                            "keyData");
+		return oc_fail(why, whylen,
+		               "encryption descriptor without "
+		               "keyData");
 	if (!key)
-		return oc_fail(why, whylen, "no password key encryptor "
-		                            "(certificate only?)");
+		return oc_fail(why, whylen,
+		               "no password key encryptor "
+		               "(certificate only?)");
 	if (c->enc_key_len < c->data_key_bits / 8)
-		return oc_fail(why, whylen, "encrypted key shorter than the "
-		                            "package key");
+		return oc_fail(why, whylen,
+		               "encrypted key shorter than the "
+		               "package key");
 	snprintf(c->method, sizeof(c->method), "agile-aes%u-%s",
 	         c->data_key_bits, hash_name);
 	return EMG_OK;
@@ -765,15 +780,29 @@ static emg_status_t
 oc_agile(const uint8_t *xml, size_t len, officecrypt_t **out, char *why,
          size_t whylen)
 {
+	/* The descriptor is ASCII (names, numbers, base64) as Office and
+	 * every other writer make it.  Refusing anything else before libxml2
+	 * sees it keeps its encoding converters, which report to the process
+	 * stderr whatever the parse options, out of reach of hostile bytes. */
+	if (len >= 3 && memcmp(xml, "\xEF\xBB\xBF", 3) == 0)
+		xml += 3, len -= 3;
+	while (len > 0 && xml[len - 1] == '\0')
+		len--;
 	if (len == 0 || len > OC_XML_MAX)
-		return oc_fail(why, whylen, "encryption descriptor size %zu "
-		                            "bad", len);
+		return oc_fail(why, whylen,
+		               "encryption descriptor size %zu bad", len);
+	for (size_t i = 0; i < len; i++)
+		if (xml[i] == 0 || xml[i] >= 0x80)
+			return oc_fail(why, whylen,
+			               "encryption descriptor is "
+			               "not ASCII");
 	officecrypt_t *c = oc_new(OFFICECRYPT_AGILE, NULL);
 	if (c == NULL)
 		return EMG_ENOMEM;
-	xmlTextReaderPtr r = xmlReaderForMemory(
-	    (const char *)xml, (int)len, NULL, NULL,
-	    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+	xmlTextReaderPtr r =
+	    xmlReaderForMemory((const char *)xml, (int)len, NULL, "UTF-8",
+	                       XML_PARSE_NONET | XML_PARSE_NOERROR |
+	                           XML_PARSE_NOWARNING | XML_PARSE_IGNORE_ENC);
 	if (r == NULL) {
 		officecrypt_free(c);
 		return EMG_ENOMEM;
@@ -790,8 +819,7 @@ oc_agile(const uint8_t *xml, size_t len, officecrypt_t **out, char *why,
 
 emg_status_t
 officecrypt_from_encryption_info(const uint8_t *info, size_t len,
-                                 officecrypt_t **out, char *why,
-                                 size_t whylen)
+                                 officecrypt_t **out, char *why, size_t whylen)
 {
 	*out = NULL;
 	if (len < 8)
@@ -800,9 +828,11 @@ officecrypt_from_encryption_info(const uint8_t *info, size_t len,
 	if (major == 4 && minor == 4)
 		return oc_agile(info + 8, len - 8, out, why, whylen);
 	if ((major == 3 || major == 4) && minor == 3)
-		return oc_fail(why, whylen, "extensible encryption %u.%u "
-		                            "(custom provider, e.g. IRM/DRM) "
-		                            "not supported", major, minor);
+		return oc_fail(why, whylen,
+		               "extensible encryption %u.%u "
+		               "(custom provider, e.g. IRM/DRM) "
+		               "not supported",
+		               major, minor);
 	if (major >= 2 && major <= 4 && minor == 2)
 		return oc_standard(info, len, out, why, whylen);
 	return oc_fail(why, whylen, "EncryptionInfo version %u.%u unknown",
@@ -820,11 +850,12 @@ officecrypt_from_filepass(const uint8_t *payload, size_t len,
 		return oc_fail(why, whylen, "FILEPASS truncated");
 	uint16_t type = oc_u16(payload);
 	if (type == 1)
-		return oc_binary_header(payload + 2, len - 2, out, why,
-		                        whylen);
+		return oc_binary_header(payload + 2, len - 2, out, why, whylen);
 	if (type != 0)
-		return oc_fail(why, whylen, "FILEPASS encryption type %u "
-		                            "unknown", type);
+		return oc_fail(why, whylen,
+		               "FILEPASS encryption type %u "
+		               "unknown",
+		               type);
 	if (len < 6)
 		return oc_fail(why, whylen, "FILEPASS XOR record truncated");
 	officecrypt_t *c = oc_new(OFFICECRYPT_XOR, NULL);
@@ -854,10 +885,13 @@ officecrypt_from_word(const uint8_t *word, size_t wlen, const uint8_t *table,
 {
 	*out = NULL;
 	if (wlen < OC_FIB_CLEAR)
-		return oc_fail(why, whylen, "WordDocument shorter than its FIB");
+		return oc_fail(why, whylen,
+		               "WordDocument shorter than its FIB");
 	if (oc_u16(word) != 0xA5EC)
-		return oc_fail(why, whylen, "FIB identifier 0x%x is not Word "
-		                            "97 or later", oc_u16(word));
+		return oc_fail(why, whylen,
+		               "FIB identifier 0x%x is not Word "
+		               "97 or later",
+		               oc_u16(word));
 	uint16_t flags = oc_u16(word + 0x0A);
 	uint32_t lkey = oc_u32(word + 0x0E);
 	if ((flags & OC_FIB_ENCRYPTED) == 0)
@@ -873,8 +907,9 @@ officecrypt_from_word(const uint8_t *word, size_t wlen, const uint8_t *table,
 		return EMG_OK;
 	}
 	if (table == NULL || tlen == 0)
-		return oc_fail(why, whylen, "encrypted Word document without "
-		                            "its table stream");
+		return oc_fail(why, whylen,
+		               "encrypted Word document without "
+		               "its table stream");
 	/* lKey is the size of the encryption header at the table's start. */
 	size_t hlen = lkey > 0 && lkey < tlen ? lkey : tlen;
 	return oc_binary_header(table, hlen, out, why, whylen);
@@ -897,9 +932,8 @@ oc_ppt_lookup(const uint8_t *doc, size_t dlen, uint32_t edit, uint32_t id,
 	if (dir > dlen || dlen - dir < 8 || oc_u16(doc + dir + 2) != 0x1772)
 		return oc_fail(why, whylen, "no PersistDirectoryAtom at %u",
 		               dir);
-	size_t end = dir + 8 + (size_t)oc_u32(doc + dir + 4);
-	if (end > dlen)
-		end = dlen;
+	uint32_t rlen = oc_u32(doc + dir + 4);
+	size_t end = rlen < dlen - dir - 8 ? dir + 8 + rlen : dlen;
 	/* Each entry: persistId (20 bits), cPersist (12 bits), offsets. */
 	for (size_t p = dir + 8; p + 4 <= end;) {
 		uint32_t v = oc_u32(doc + p);
@@ -931,8 +965,9 @@ officecrypt_from_ppt(const uint8_t *current_user, size_t culen,
 	uint32_t edit = oc_u32(current_user + 16);
 	if (edit > dlen || dlen - edit < 8 + 0x20 ||
 	    oc_u32(doc + edit + 4) < 0x20)
-		return oc_fail(why, whylen, "UserEditAtom without "
-		                            "encryptSessionPersistIdRef");
+		return oc_fail(why, whylen,
+		               "UserEditAtom without "
+		               "encryptSessionPersistIdRef");
 	uint32_t id = oc_u32(doc + edit + 36), offset = 0;
 	bool found = false;
 	/* Newer edits override older ones; offsets must go back in the
@@ -948,8 +983,10 @@ officecrypt_from_ppt(const uint8_t *current_user, size_t culen,
 		edit = prev;
 	}
 	if (!found)
-		return oc_fail(why, whylen, "persist object %u (encryption "
-		                            "session) not in the directory", id);
+		return oc_fail(why, whylen,
+		               "persist object %u (encryption "
+		               "session) not in the directory",
+		               id);
 	if (offset > dlen || dlen - offset < 8 ||
 	    oc_u16(doc + offset + 2) != 0x2F14)
 		return oc_fail(why, whylen, "no CryptSession10Container at %u",
@@ -959,8 +996,9 @@ officecrypt_from_ppt(const uint8_t *current_user, size_t culen,
 		rlen = dlen - offset - 8;
 	const uint8_t *p = doc + offset + 8;
 	if (rlen < 4 || oc_u16(p) < 2 || oc_u16(p) > 4 || oc_u16(p + 2) != 2)
-		return oc_fail(why, whylen, "PowerPoint encryption is not RC4 "
-		                            "CryptoAPI");
+		return oc_fail(why, whylen,
+		               "PowerPoint encryption is not RC4 "
+		               "CryptoAPI");
 	return oc_rc4_capi(p, rlen, out, why, whylen);
 }
 
@@ -996,7 +1034,8 @@ oc_utf16(const char *password, uint16_t *units, size_t *n)
 				return false;
 			cp = (cp << 6) | (s[k] & 0x3F);
 		}
-		if ((more == 2 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ||
+		if ((more == 2 &&
+		     (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ||
 		    (more == 3 && (cp < 0x10000 || cp > 0x10FFFF)))
 			return false;
 		s += more + 1;
@@ -1047,8 +1086,8 @@ oc_agile_key(const officecrypt_t *c, EVP_MD_CTX *ctx, const uint8_t *hn,
 }
 
 static bool
-oc_try_agile(officecrypt_t *c, EVP_MD_CTX *ctx, const uint8_t *pw,
-             size_t pwlen, bool *ok)
+oc_try_agile(officecrypt_t *c, EVP_MD_CTX *ctx, const uint8_t *pw, size_t pwlen,
+             bool *ok)
 {
 	static const uint8_t bk_input[8] = {0xfe, 0xa7, 0xd2, 0x76,
 	                                    0x3b, 0x4b, 0x9e, 0x79};
@@ -1063,15 +1102,14 @@ oc_try_agile(officecrypt_t *c, EVP_MD_CTX *ctx, const uint8_t *pw,
 	/* The password salt is the IV of the three key encryptions. */
 	memset(iv, 0x36, sizeof(iv));
 	memcpy(iv, c->salt, c->salt_len < 16 ? c->salt_len : 16);
-	bool good =
-	    oc_spin(c, ctx, pw, pwlen, hn) &&
-	    oc_agile_key(c, ctx, hn, bk_input, key) &&
-	    oc_aes_decrypt(key, klen, iv, c->verifier, c->verifier_len,
-	                   input) &&
-	    oc_agile_key(c, ctx, hn, bk_value, key) &&
-	    oc_aes_decrypt(key, klen, iv, c->verifier_hash,
-	                   c->verifier_hash_len, value) &&
-	    oc_hash2(ctx, c->md, input, c->salt_len, NULL, 0, h);
+	bool good = oc_spin(c, ctx, pw, pwlen, hn) &&
+	            oc_agile_key(c, ctx, hn, bk_input, key) &&
+	            oc_aes_decrypt(key, klen, iv, c->verifier, c->verifier_len,
+	                           input) &&
+	            oc_agile_key(c, ctx, hn, bk_value, key) &&
+	            oc_aes_decrypt(key, klen, iv, c->verifier_hash,
+	                           c->verifier_hash_len, value) &&
+	            oc_hash2(ctx, c->md, input, c->salt_len, NULL, 0, h);
 	*ok = good && CRYPTO_memcmp(h, value, hlen) == 0;
 	if (*ok) {
 		/* The package key is the decrypted encryptedKeyValue. */
@@ -1311,9 +1349,7 @@ officecrypt_try(officecrypt_t *c, const char *password, bool *ok)
 	case OFFICECRYPT_STANDARD:
 		good = oc_try_standard(c, ctx, pw, 2 * n, ok);
 		break;
-	default:
-		good = oc_try_rc4(c, ctx, pw, 2 * n, ok);
-		break;
+	default: good = oc_try_rc4(c, ctx, pw, 2 * n, ok); break;
 	}
 	EVP_MD_CTX_free(ctx);
 	OPENSSL_cleanse(pw, sizeof(pw));
@@ -1333,12 +1369,13 @@ oc_decrypt_segments(const officecrypt_t *c, const uint8_t *in, size_t len,
 	const EVP_CIPHER *cipher = oc_aes_cipher(c->secret_len, true);
 	EVP_CIPHER_CTX *cctx = EVP_CIPHER_CTX_new();
 	EVP_MD_CTX *mctx = EVP_MD_CTX_new();
-	bool ok = cipher != NULL && cctx != NULL && mctx != NULL &&
-	          EVP_DecryptInit_ex(cctx, cipher, NULL, c->secret, NULL) == 1 &&
-	          EVP_CIPHER_CTX_set_padding(cctx, 0) == 1;
+	bool ok =
+	    cipher != NULL && cctx != NULL && mctx != NULL &&
+	    EVP_DecryptInit_ex(cctx, cipher, NULL, c->secret, NULL) == 1 &&
+	    EVP_CIPHER_CTX_set_padding(cctx, 0) == 1;
 
-	for (size_t off = 0, seg = 0; ok && off < len; off += OC_SEGMENT,
-	            seg++) {
+	for (size_t off = 0, seg = 0; ok && off < len;
+	     off += OC_SEGMENT, seg++) {
 		uint8_t h[EVP_MAX_MD_SIZE], index[4];
 		size_t n = len - off < OC_SEGMENT ? len - off : OC_SEGMENT;
 		int got = 0;
@@ -1412,11 +1449,12 @@ oc_biff_clear(uint16_t type)
  * position + record size ([MS-XLS] 2.2.10; LibreOffice and msoffcrypto-tool
  * agree). */
 static void
-oc_xor_biff(const officecrypt_t *c, uint64_t pos, uint16_t size,
-            uint8_t *buf, size_t n)
+oc_xor_biff(const officecrypt_t *c, uint64_t pos, uint16_t size, uint8_t *buf,
+            size_t n)
 {
 	for (size_t k = 0; k < n; k++)
-		buf[k] = oc_ror(buf[k] ^ c->xor_array[(pos + size + k) & 15], 5);
+		buf[k] =
+		    oc_ror(buf[k] ^ c->xor_array[(pos + size + k) & 15], 5);
 }
 
 emg_status_t
@@ -1426,9 +1464,10 @@ officecrypt_decrypt_biff(officecrypt_t *c, const uint8_t *wb, size_t len,
 	oc_rc4_stream_t rs;
 
 	*out = NULL;
-	if (!c->opened || (c->kind != OFFICECRYPT_RC4 &&
-	                   c->kind != OFFICECRYPT_RC4_CRYPTOAPI &&
-	                   c->kind != OFFICECRYPT_XOR) ||
+	if (!c->opened ||
+	    (c->kind != OFFICECRYPT_RC4 &&
+	     c->kind != OFFICECRYPT_RC4_CRYPTOAPI &&
+	     c->kind != OFFICECRYPT_XOR) ||
 	    c->xor_word)
 		return EMG_EINVAL;
 	uint8_t *buf = malloc(len > 0 ? len : 1);
@@ -1442,7 +1481,8 @@ officecrypt_decrypt_biff(officecrypt_t *c, const uint8_t *wb, size_t len,
 	bool ok = true;
 	for (size_t pos = 0; ok && len - pos >= 4;) {
 		uint16_t type = oc_u16(buf + pos), size = oc_u16(buf + pos + 2);
-		size_t data = pos + 4, n = len - data < size ? len - data : size;
+		size_t data = pos + 4,
+		       n = len - data < size ? len - data : size;
 		if (type == OC_REC_FILEPASS) {
 			buf[pos] = buf[pos + 1] = 0xFF;
 		} else if (!oc_biff_clear(type)) {
@@ -1470,9 +1510,8 @@ officecrypt_decrypt_biff(officecrypt_t *c, const uint8_t *wb, size_t len,
 }
 
 emg_status_t
-officecrypt_decrypt_word_stream(officecrypt_t *c, const uint8_t *in,
-                                size_t len, bool word_document,
-                                uint8_t **out)
+officecrypt_decrypt_word_stream(officecrypt_t *c, const uint8_t *in, size_t len,
+                                bool word_document, uint8_t **out)
 {
 	oc_rc4_stream_t rs;
 
@@ -1496,8 +1535,9 @@ officecrypt_decrypt_word_stream(officecrypt_t *c, const uint8_t *in,
 	}
 	if (word_document && len >= OC_FIB_CLEAR) {
 		/* Read as not encrypted from now on, like the FILEPASS. */
-		uint16_t flags = oc_u16(buf + 0x0A) &
-		                 (uint16_t)~(OC_FIB_ENCRYPTED | OC_FIB_OBFUSCATED);
+		uint16_t flags =
+		    oc_u16(buf + 0x0A) &
+		    (uint16_t) ~(OC_FIB_ENCRYPTED | OC_FIB_OBFUSCATED);
 		buf[0x0A] = (uint8_t)flags;
 		buf[0x0B] = (uint8_t)(flags >> 8);
 		oc_put32(buf + 0x0E, 0);
