@@ -98,6 +98,12 @@ static const config_key_t config_keys[] = {
 	 "User the milter runs as after opening its socket."},
 	{"SyslogFacility", CT_STRING, OFF(syslog_facility), "mail", NULL,
 	 "Syslog facility of the milter."},
+	{"MilterBufferSize", CT_SIZE, OFF(milter_buffer_size), "1M", NULL,
+	 "Bytes of one message the milter keeps in memory; the rest of a "
+	 "larger message goes to an unlinked temporary file."},
+	{"TemporaryDirectory", CT_STRING, OFF(temporary_directory), "",
+	 "/var/tmp",
+	 "Where the milter spills large messages (default: $TMPDIR or /tmp)."},
 	{"ThresholdTag", CT_NUMBER, OFF(threshold_tag), "5", NULL,
 	 "Score from which a message is tagged."},
 	{"ThresholdQuarantine", CT_NUMBER, OFF(threshold_quarantine), "10", NULL,

@@ -43,6 +43,8 @@ struct emg_config {
 	char *release_method;
 	char *reject_text;
 	char *syslog_facility;
+	char *temporary_directory; /* NULL: $TMPDIR or /tmp */
+	size_t milter_buffer_size; /* message bytes kept in memory */
 
 	double threshold_tag;
 	double threshold_quarantine;

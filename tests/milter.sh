@@ -1,3 +1,194 @@
 #!/bin/sh
-# SCAFFOLD: replaced by the owner; skipped until then.
-exit 77
+# milter.sh - emguard-milter under miltertest: one running milter on a unix
+# socket in a temporary directory, its configuration changed between cases
+# with SIGHUP, and the Lua scripts of tests/milter/ as the MTA:
+#   clean mail accepted with the X-Emguard-* headers; forged X-Emguard-*
+#   headers removed; a spoofed sender held (quarantine) or rejected (550)
+#   depending on the thresholds; a ZIP with an .exe rejected; the Japanese
+#   SubjectTag; OnError tempfail and accept on a spill file that cannot be
+#   written and on a scan past LimitScanTime; abort then another message on
+#   the same connection; a message past LimitMessageSize; the log line;
+#   reload with a good and a bad configuration; -t; refusing root.
+# Needs: $top_builddir and $top_srcdir (exported by make check), miltertest.
+# Exit: 0 pass, 1 fail, 77 skip.
+
+MILTER=${top_builddir:-.}/milter/emguard-milter
+LUA=${top_srcdir:-.}/tests/milter
+command -v miltertest >/dev/null 2>&1 || {
+	echo "milter.sh: miltertest not installed"
+	exit 77
+}
+[ -x "$MILTER" ] || { echo "milter.sh: $MILTER not built"; exit 77; }
+case $MILTER in /*) ;; *) MILTER=$(pwd)/$MILTER ;; esac
+case $LUA in /*) ;; *) LUA=$(pwd)/$LUA ;; esac
+
+TMP=$(mktemp -d) || exit 1
+PID=
+cleanup() {
+	if [ -n "$PID" ] && kill -0 "$PID" 2>/dev/null; then
+		kill "$PID"
+		wait "$PID"
+	fi
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+# As root the milter runs as nobody, who must read the configuration and
+# write spill files.
+chmod 755 "$TMP"
+mkdir "$TMP/spool" && chmod 1777 "$TMP/spool"
+RUN_AS=
+[ "$(id -u)" -eq 0 ] && RUN_AS="-u nobody"
+CONF=$TMP/emguard.conf
+LOG=$TMP/milter.log
+SOCK=unix:$TMP/milter.sock
+
+failed=0
+passed=0
+ok() { passed=$((passed + 1)); echo "ok   $1"; }
+nok() { failed=$((failed + 1)); echo "FAIL $1"; }
+
+# conf LINE...: the configuration, the test organisation plus LINEs
+# (TemporaryDirectory is the spool unless a LINE sets it)
+conf() {
+	{
+		printf 'InternalDomains example-corp.test\n'
+		printf 'InternalNetworks 127.0.0.0/8, 10.0.0.0/8\n'
+		printf 'KnownNames Taro Yamada\n'
+		case "$*" in
+		*TemporaryDirectory*) ;;
+		*) printf 'TemporaryDirectory %s\n' "$TMP/spool" ;;
+		esac
+		for line in "$@"; do printf '%s\n' "$line"; done
+	} >"$CONF.new" && mv "$CONF.new" "$CONF"
+}
+
+# logged PATTERN: the number of log lines matching PATTERN (grep -E)
+logged() { grep -cE "$1" "$LOG"; }
+
+# reload WANT: SIGHUP, then wait for a log line matching WANT
+reload() {
+	before=$(logged 'configuration reloaded|reload failed')
+	kill -HUP "$PID"
+	i=0
+	while [ "$(logged 'configuration reloaded|reload failed')" -le "$before" ]; do
+		i=$((i + 1))
+		[ $i -gt 100 ] && { nok "reload: no answer"; return 1; }
+		sleep 0.05
+	done
+	tail -n 1 "$LOG" | grep -qE "$1"
+}
+
+# case NAME SCRIPT [-D name=value]...: run tests/milter/SCRIPT.lua
+case_() {
+	name=$1 script=$2
+	shift 2
+	if miltertest -D "sock=$SOCK" -D "fixtures=$LUA" "$@" \
+	    -s "$LUA/$script.lua" >"$TMP/mt.out" 2>&1; then
+		ok "$name"
+	else
+		nok "$name"
+		sed 's/^/    /' "$TMP/mt.out" | head -5
+		tail -n 3 "$LOG" | sed 's/^/    log: /'
+	fi
+}
+
+# expect NAME COMMAND...: a shell condition that must hold
+expect() {
+	name=$1
+	shift
+	if "$@"; then ok "$name"; else nok "$name"; fi
+}
+
+# ---- -t ----------------------------------------------------------------------
+conf
+expect "-t accepts a good configuration" \
+	sh -c '"$1" -t -c "$2" | grep -q ": OK$"' sh "$MILTER" "$CONF"
+printf 'ThresholdTag 5\nOnError sometimes\n' >"$TMP/bad.conf"
+"$MILTER" -t -c "$TMP/bad.conf" >/dev/null 2>"$TMP/err"
+expect "-t rejects a bad configuration with exit 1" test $? -eq 1
+expect "-t names file and line" grep -q "bad.conf:2: OnError" "$TMP/err"
+
+# ---- refusing root -------------------------------------------------------------
+if [ "$(id -u)" -eq 0 ]; then
+	"$MILTER" -f -u root -c "$CONF" -p "unix:$TMP/root.sock" 2>"$TMP/err"
+	expect "refuses to run as root" test $? -eq 1
+	expect "says why it refuses root" grep -q "refusing to run as root" \
+		"$TMP/err"
+fi
+
+# ---- start ---------------------------------------------------------------------
+# shellcheck disable=SC2086
+"$MILTER" -f -c "$CONF" -p "$SOCK" -P "$TMP/milter.pid" $RUN_AS 2>"$LOG" &
+PID=$!
+i=0
+while [ ! -S "$TMP/milter.sock" ]; do
+	i=$((i + 1))
+	if [ $i -gt 100 ] || ! kill -0 "$PID" 2>/dev/null; then
+		echo "FAIL milter did not start"
+		cat "$LOG"
+		exit 1
+	fi
+	sleep 0.05
+done
+expect "PID file written" test "$(cat "$TMP/milter.pid")" = "$PID"
+
+# ---- default thresholds ----------------------------------------------------------
+case_ "clean mail accepted with X-Emguard-* headers" clean
+case_ "forged X-Emguard-* headers removed" forged
+case_ "spoofed sender quarantined (hold)" quarantine
+expect "one log line: queue id, from, rcpts, score, action, symbols, ms" \
+	test "$(logged 'TESTQID: from=<x@attacker.invalid> rcpts=1 size=[0-9]+ score=11.50 action=quarantine symbols=SPOOF_ENVELOPE_MISMATCH,SPOOF_REPLY_TO_FREEMAIL,SPOOF_INTERNAL_FROM_OUTSIDE scan_ms=[0-9]+$')" -eq 1
+case_ "ZIP with an .exe rejected with 550 5.7.1" reject \
+	-D msg=zip-exe.eml -D "reasons=spoofed sender, dangerous attachment"
+case_ "abort, then another message on the same connection" abort
+
+# ---- reload ------------------------------------------------------------------------
+conf 'ThresholdReject 11'
+expect "SIGHUP reloads a good configuration" reload 'configuration reloaded'
+case_ "lower ThresholdReject: the spoofed sender is rejected" reject \
+	-D msg=spoof.eml -D "reasons=spoofed sender"
+conf 'ThresholdReject eleven'
+expect "SIGHUP with a bad configuration logs file:line" \
+	reload 'reload failed, keeping the previous configuration: .*emguard.conf:5: ThresholdReject'
+expect "the milter still runs" kill -0 "$PID"
+case_ "the previous configuration stays" reject \
+	-D msg=spoof.eml -D "reasons=spoofed sender"
+
+# ---- tag ----------------------------------------------------------------------------
+conf 'ThresholdTag 3'
+reload 'configuration reloaded'
+case_ "tag: Japanese SubjectTag before a folded ISO-2022-JP Subject" tag
+
+# ---- limits, spill file, outbound -----------------------------------------------------
+conf 'LimitMessageSize 20k' 'MilterBufferSize 4k'
+reload 'configuration reloaded'
+case_ "past LimitMessageSize: attach.unscannable; outbound logged" oversize
+expect "outbound message logged with its recipient count" \
+	test "$(logged 'OUTBOUND: from=<bob@example-corp.test> rcpts=2 .* outbound$')" -eq 1
+expect "no spill file left behind" test -z "$(ls "$TMP/spool")"
+
+# ---- OnError --------------------------------------------------------------------------
+conf 'OnError tempfail' 'MilterBufferSize 0' \
+	"TemporaryDirectory $TMP/missing"
+reload 'configuration reloaded'
+case_ "OnError tempfail: spill file fails -> 451 4.3.0" onerror \
+	-D msg=clean.eml -D want=tempfail
+expect "the failure is logged" test "$(logged 'action=tempfail .* error=temporary file in')" -eq 1
+conf 'OnError accept' 'LimitScanTime 1ms'
+reload 'configuration reloaded'
+case_ "OnError accept: scan past LimitScanTime -> unscanned" onerror \
+	-D msg=big -D want=unscanned
+conf 'OnError tempfail' 'LimitScanTime 1ms'
+reload 'configuration reloaded'
+case_ "OnError tempfail: scan past LimitScanTime -> 451" onerror \
+	-D msg=big -D want=tempfail
+
+# ---- stop -------------------------------------------------------------------------------
+kill "$PID"
+wait "$PID"
+expect "SIGTERM stops it with status 0" test $? -eq 0
+PID=
+
+echo "milter.sh: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]

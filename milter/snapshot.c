@@ -1,0 +1,134 @@
+/*
+ * snapshot.c - the milter's configuration snapshots and the current one.
+ *
+ * A snapshot wraps the library's immutable emg_config_t with the settings
+ * the milter acts on.  The current snapshot is the only state threads
+ * share: a reload builds a complete new snapshot first and then swaps the
+ * pointer under a mutex, so a message never sees half a configuration and
+ * a bad file never replaces a good one.
+ *
+ * This is the one file that reads fields of struct emg_config (lib/
+ * config.h): the public API has no accessors for the milter's keywords
+ * yet.  It also uses lib/netaddr.c (compiled into the milter) to match
+ * InternalNetworks.
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "milter.h"
+#include "netaddr.h"
+
+static pthread_mutex_t snapshot_mu = PTHREAD_MUTEX_INITIALIZER;
+static milter_snap_t *snapshot_now;
+
+/* The milter's settings of CFG; ERR says what is wrong with them. */
+static emg_status_t
+snapshot_settings(const emg_config_t *cfg, milter_settings_t *set, char *err,
+                  size_t errlen)
+{
+	const char *tmpdir = getenv("TMPDIR");
+
+	*set = (milter_settings_t){
+	    .path = cfg->path ? cfg->path : "(defaults)",
+	    .socket = cfg->socket,
+	    .user = cfg->user_id,
+	    .subject_tag = cfg->subject_tag ? cfg->subject_tag : "",
+	    .reject_text = cfg->reject_text ? cfg->reject_text : "",
+	    .onerror_tempfail = cfg->on_error == ONERROR_TEMPFAIL,
+	    .qmode =
+	        cfg->quarantine_mode == QMODE_STORE  ? MILTER_QUARANTINE_STORE
+	        : cfg->quarantine_mode == QMODE_BOTH ? MILTER_QUARANTINE_BOTH
+	                                             : MILTER_QUARANTINE_HOLD,
+	    .message_max = cfg->limits.message_size,
+	    .buffer_size = cfg->milter_buffer_size,
+	    .tmpdir = cfg->temporary_directory ? cfg->temporary_directory
+	              : tmpdir && *tmpdir      ? tmpdir
+	                                       : "/tmp",
+	};
+	if (!log_facility(cfg->syslog_facility ? cfg->syslog_facility : "",
+	                  &set->syslog_facility)) {
+		snprintf(err, errlen,
+		         "%s: SyslogFacility: unknown facility "
+		         "\"%s\"",
+		         set->path,
+		         cfg->syslog_facility ? cfg->syslog_facility : "");
+		return EMG_ECONFIG;
+	}
+	if (set->socket == NULL || *set->socket == '\0') {
+		snprintf(err, errlen, "%s: Socket is empty", set->path);
+		return EMG_ECONFIG;
+	}
+	return EMG_OK;
+}
+
+emg_status_t
+snapshot_load(const char *path, milter_snap_t **out, char *err, size_t errlen)
+{
+	emg_config_t *cfg = NULL;
+	*out = NULL;
+	emg_status_t st = emg_config_load(path, &cfg, err, errlen);
+	if (st != EMG_OK)
+		return st;
+	milter_snap_t *snap = calloc(1, sizeof(*snap));
+	if (snap == NULL) {
+		emg_config_unref(cfg);
+		return EMG_ENOMEM;
+	}
+	snap->refcount = 1;
+	snap->cfg = cfg;
+	st = snapshot_settings(cfg, &snap->set, err, errlen);
+	if (st != EMG_OK) {
+		snapshot_unref(snap);
+		return st;
+	}
+	*out = snap;
+	return EMG_OK;
+}
+
+milter_snap_t *
+snapshot_ref(milter_snap_t *snap)
+{
+	if (snap != NULL)
+		__atomic_add_fetch(&snap->refcount, 1, __ATOMIC_RELAXED);
+	return snap;
+}
+
+void
+snapshot_unref(milter_snap_t *snap)
+{
+	if (snap == NULL ||
+	    __atomic_sub_fetch(&snap->refcount, 1, __ATOMIC_ACQ_REL) != 0)
+		return;
+	emg_config_unref(snap->cfg);
+	free(snap);
+}
+
+bool
+snapshot_internal_client(const milter_snap_t *snap, const char *ip)
+{
+	return ip != NULL && *ip != '\0' &&
+	       netaddr_in_list(ip, snap->cfg->internal_networks,
+	                       snap->cfg->n_internal_networks);
+}
+
+milter_snap_t *
+snapshot_current(void)
+{
+	pthread_mutex_lock(&snapshot_mu);
+	milter_snap_t *snap = snapshot_ref(snapshot_now);
+	pthread_mutex_unlock(&snapshot_mu);
+	return snap;
+}
+
+void
+snapshot_set_current(milter_snap_t *snap)
+{
+	pthread_mutex_lock(&snapshot_mu);
+	milter_snap_t *old = snapshot_now;
+	snapshot_now = snap;
+	pthread_mutex_unlock(&snapshot_mu);
+	snapshot_unref(old); /* outside the lock: may free a configuration */
+}
