@@ -22,7 +22,10 @@ typedef struct xls_result {
 	bool workbook;          /* a BIFF5/8 or BIFF12 workbook was read */
 	unsigned macro_sheets;  /* Excel 4.0 macro sheets */
 	unsigned hidden, very_hidden; /* of those, hidden / very hidden */
-	emg_strlist_t sheets;   /* "Macro1 (very hidden)", at most 32 */
+	emg_strlist_t sheets;   /* "Macro1 (very hidden)", at most 32; for
+	                         * BIFF12 every sheet, macro or not */
+	emg_strlist_t sheet_rels; /* BIFF12 only: the relationship id ("rId1")
+	                           * of each entry of SHEETS, in that order */
 	emg_strlist_t auto_names; /* "Auto_Open", "Auto_Close" (as spelt,
 	                           * "auto_open2" etc. for obfuscated forms) */
 	emg_strlist_t formulas; /* suspicious XLM calls seen: "EXEC",
@@ -46,7 +49,10 @@ emg_status_t xls_scan_biff(const uint8_t *stream, size_t len,
 
 /* The BIFF12 (.xlsb) xl/workbook.bin part: BrtBundleSh sheet states and
  * BrtName for Auto_Open; macro sheets themselves are found by the caller
- * from xl/macrosheets/ part names. */
+ * from xl/macrosheets/ part names (matching SHEET_RELS against the
+ * workbook relationships).  OUT is not zeroed: the sheets, names and
+ * problems are added to what it holds, and WORKBOOK set.  Returns EMG_OK
+ * or EMG_ENOMEM. */
 emg_status_t xls_scan_biff12_workbook(const uint8_t *part, size_t len,
                                       xls_result_t *out);
 
@@ -54,11 +60,13 @@ emg_status_t xls_scan_biff12_workbook(const uint8_t *part, size_t len,
 bool xls_is_sylk(const uint8_t *d, size_t n);
 /* A SYLK file: macro cells with EXEC, CALL, REGISTER, Auto_Open names
  * (NN records), DDE.  Sets MACRO_SHEETS to 1 when it holds macro
- * formulas. */
+ * formulas or says it is a macro sheet ("O;E").  OUT zeroed first.
+ * Returns EMG_OK or EMG_ENOMEM. */
 emg_status_t xls_scan_sylk(const uint8_t *d, size_t n, xls_result_t *out);
 
 /* CSV or other text that Excel opens: DDE formulas (=cmd|'/c ..'!A0,
- * =MSEXCEL|..., @SUM(cmd|...)), added to OUT->dde. */
+ * =MSEXCEL|..., @SUM(cmd|...), =DDE(...)), added to OUT->dde (OUT is not
+ * zeroed).  Returns EMG_OK or EMG_ENOMEM. */
 emg_status_t xls_scan_csv(const uint8_t *d, size_t n, xls_result_t *out);
 
 void xls_result_free(xls_result_t *r);
