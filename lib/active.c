@@ -13,8 +13,8 @@
  * (/J#61vaScript); object streams (/Type /ObjStm) compressed with
  * FlateDecode are inflated through GIO's GZlibDecompressor (zlib, already
  * linked through GMime) and scanned too; other streams are skipped.
- * RTF: control words with CR, LF and tabs dropped (Word ignores them), the
- * \objclass text and the hex of \objdata decoded laxly as Word does.
+ * RTF: rtf.c reads the objects (control words as Word reads them, the
+ * \objclass text and the hex of \objdata decoded laxly).
  * HTML: case-insensitive search of forms, inputs and script calls.
  * All of it is bounded: ACTIVE_SCAN_MAX bytes of each object, at most
  * ACTIVE_PDF_STREAMS inflated streams of ACTIVE_INFLATE_MAX bytes each.
@@ -30,6 +30,7 @@
 
 #include "analyzer.h"
 #include "attachment.h"
+#include "rtf.h"
 
 /* Bytes of one object looked at: lures put their active parts early, and
  * a padded giant must not cost the scan budget. */
@@ -38,10 +39,6 @@
 #define ACTIVE_PDF_STREAMS 64
 #define ACTIVE_INFLATE_MAX (4u * 1024u * 1024u)
 #define ACTIVE_INFLATE_ALL (32u * 1024u * 1024u)
-/* Bytes of the RTF \objdata decoded to look for the object's class. */
-#define ACTIVE_OBJDATA_MAX (1024u * 1024u)
-/* \objdata groups decoded per RTF; real documents have one or two. */
-#define ACTIVE_OBJDATA_N 16
 /* HTML tags looked at, and bytes of one tag. */
 #define ACTIVE_TAGS_MAX 512
 #define ACTIVE_TAG_LEN 2048
@@ -455,180 +452,32 @@ active_pdf_check(emg_scan_t *scan, const emg_attachment_t *a)
 
 /* ---- RTF ----------------------------------------------------------------- */
 
-typedef struct active_rtf {
-	bool object, objdata, objupdate, equation, package;
-	unsigned decoded;     /* \objdata groups decoded so far */
-	char cls[ACTIVE_BUF]; /* \objclass, when given */
-} active_rtf_t;
-
-/* The next byte of P at or after *I that Word does not ignore (CR, LF,
- * TAB and NUL are skipped), or -1 at the end. */
-static int
-active_rtf_byte(const uint8_t *p, size_t n, size_t *i)
-{
-	while (*i < n && (p[*i] == '\r' || p[*i] == '\n' || p[*i] == '\t' ||
-	                  p[*i] == '\0'))
-		(*i)++;
-	return *i < n ? p[*i] : -1;
-}
-
-/* Read the control word after the backslash at P[*I] into WORD; *I ends
- * after its optional numeric parameter and delimiting space. */
-static void
-active_rtf_word(const uint8_t *p, size_t n, size_t *i, char *word,
-                size_t wordlen)
-{
-	size_t k = 0;
-	int c;
-
-	(*i)++;
-	while ((c = active_rtf_byte(p, n, i)) >= 0 && isalpha(c)) {
-		if (k + 1 < wordlen)
-			word[k++] = (char)c;
-		(*i)++;
-	}
-	word[k] = '\0';
-	if (k == 0) {
-		if (c >= 0)
-			(*i)++; /* a control symbol such as \* or \' */
-		return;
-	}
-	if (c == '-')
-		(*i)++;
-	while ((c = active_rtf_byte(p, n, i)) >= 0 && isdigit(c))
-		(*i)++;
-	if (c == ' ')
-		(*i)++;
-}
-
-/* Class names of the Equation Editor, and its CLSID as stored. */
-static bool
-active_rtf_equation_in(const uint8_t *d, size_t n)
-{
-	static const uint8_t clsid[16] = {0x02, 0xce, 0x02, 0x00, 0x00, 0x00,
-	                                  0x00, 0x00, 0xc0, 0x00, 0x00, 0x00,
-	                                  0x00, 0x00, 0x00, 0x46};
-
-	return active_has(d, n, "equation.3") || active_has(d, n, "equation.2")
-	       || active_has(d, n, "eqnedt32") ||
-	       (n >= 16 && memmem(d, n, clsid, sizeof(clsid)) != NULL);
-}
-
-/* Decode the hex of the \objdata group from P[*I] laxly, as Word does:
- * white space, control words and nested groups are skipped.  Looks at the
- * class names inside (an OLE1 header names the class in ASCII). */
-static void
-active_rtf_objdata(const uint8_t *p, size_t n, size_t *i, active_rtf_t *rtf)
-{
-	uint8_t *out = malloc(ACTIVE_OBJDATA_MAX);
-	size_t len = 0, depth = 1;
-	int hi = -1;
-
-	if (out == NULL)
-		return;
-	while (*i < n && depth > 0 && len < ACTIVE_OBJDATA_MAX) {
-		uint8_t c = p[*i];
-		int v = active_hexval(c);
-
-		if (c == '{' || c == '}') {
-			depth += c == '{' ? 1 : -1;
-		} else if (c == '\\') {
-			char word[32];
-
-			active_rtf_word(p, n, i, word, sizeof(word));
-			continue;
-		} else if (v >= 0 && depth > 1) {
-			/* Inside a nested group ({\*\junk 41}): Word skips
-			 * it, and so do we. */
-		} else if (v >= 0 && hi < 0) {
-			hi = v;
-		} else if (v >= 0) {
-			out[len++] = (uint8_t)(hi * 16 + v);
-			hi = -1;
-		}
-		(*i)++;
-	}
-	if (active_rtf_equation_in(out, len))
-		rtf->equation = true;
-	if (active_has(out, len, "package"))
-		rtf->package = true;
-	free(out);
-}
-
-/* The text of the \objclass destination at P[*I], up to its group end. */
-static void
-active_rtf_class(const uint8_t *p, size_t n, size_t *i, active_rtf_t *rtf)
-{
-	size_t k = 0;
-
-	active_rtf_byte(p, n, i);
-	while (*i < n && p[*i] != '}' && p[*i] != '{' && p[*i] != '\\' &&
-	       k + 1 < sizeof(rtf->cls)) {
-		if (p[*i] > 0x20 && p[*i] < 0x7f)
-			rtf->cls[k++] = (char)p[*i];
-		(*i)++;
-	}
-	rtf->cls[k] = '\0';
-	if (active_rtf_equation_in((const uint8_t *)rtf->cls, k))
-		rtf->equation = true;
-	if (strncasecmp(rtf->cls, "package", 7) == 0)
-		rtf->package = true;
-}
-
-static void
-active_rtf_scan(const uint8_t *p, size_t n, active_rtf_t *rtf)
-{
-	size_t i = 0;
-	char word[33];
-
-	/* Every round moves I forward: active_rtf_word always does. */
-	while (i < n) {
-		if (p[i] != '\\') {
-			i++;
-			continue;
-		}
-		active_rtf_word(p, n, &i, word, sizeof(word));
-		if (strcmp(word, "object") == 0)
-			rtf->object = true;
-		else if (strcmp(word, "objupdate") == 0)
-			rtf->objupdate = true;
-		else if (strcmp(word, "objclass") == 0 && rtf->cls[0] == '\0')
-			active_rtf_class(p, n, &i, rtf);
-		else if (strcmp(word, "objdata") == 0) {
-			rtf->objdata = true;
-			if (!rtf->equation && rtf->decoded++ < ACTIVE_OBJDATA_N)
-				active_rtf_objdata(p, n, &i, rtf);
-		}
-	}
-}
-
-/* True when D is an RTF: Word only needs "{\rt" at the start. */
-static bool
-active_is_rtf(const uint8_t *d, size_t n)
-{
-	return n >= 4 && memcmp(d, "{\\rt", 4) == 0;
-}
-
 static emg_status_t
 active_rtf_check(emg_scan_t *scan, const emg_attachment_t *a)
 {
-	active_rtf_t rtf = {0};
+	rtf_result_t rtf;
 	const char *label = attachment_label(a);
 	size_t n = a->size < ACTIVE_SCAN_MAX ? a->size : ACTIVE_SCAN_MAX;
 	const char *upd = "";
+	emg_status_t st = rtf_scan(a->data, n, 0, &rtf);
 
-	active_rtf_scan(a->data, n, &rtf);
-	if (!rtf.object && !rtf.objdata)
-		return EMG_OK;
+	if (st != EMG_OK || (!rtf.object && !rtf.objdata)) {
+		rtf_result_free(&rtf);
+		return st;
+	}
 	if (rtf.objupdate)
 		upd = ", loaded on open (\\objupdate)";
 	if (rtf.equation)
-		return scan_emit_at(scan, a, "ACTIVE_RTF_EQUATION",
-		                    "%s: Equation Editor object%s", label, upd);
-	return scan_emit_at(scan, a, "ACTIVE_RTF_OBJECT",
-	                    "%s: embedded OLE object%s%s%s%s", label,
-	                    rtf.cls[0] ? " of class " : "", rtf.cls,
-	                    rtf.package && !rtf.cls[0] ? " (Package)" : "", upd);
+		st = scan_emit_at(scan, a, "ACTIVE_RTF_EQUATION",
+		                  "%s: Equation Editor object%s", label, upd);
+	else
+		st = scan_emit_at(scan, a, "ACTIVE_RTF_OBJECT",
+		                  "%s: embedded OLE object%s%s%s%s", label,
+		                  rtf.cls[0] ? " of class " : "", rtf.cls,
+		                  rtf.package && !rtf.cls[0] ? " (Package)" : "",
+		                  upd);
+	rtf_result_free(&rtf);
+	return st;
 }
 
 /* ---- HTML ---------------------------------------------------------------- */
@@ -861,7 +710,7 @@ active_check(emg_scan_t *scan, void *state)
 			continue;
 		if (active_is_pdf(a->data, a->size))
 			st = active_pdf_check(scan, a);
-		else if (active_is_rtf(a->data, a->size))
+		else if (rtf_is_rtf(a->data, a->size))
 			st = active_rtf_check(scan, a);
 		else if (active_is_html(a))
 			st = active_html_check(scan, a);

@@ -26,12 +26,13 @@
 #include "strlist.h"
 
 typedef struct oleobj_file {
-	char *name;      /* the file name the object gives (Ole10Native
-	                  * label or file name, UTF-8), or a made-up
-	                  * "ObjectPool/_1234/Package" when it has none */
-	char *source;    /* where it was: "ObjectPool/_1234/\x01Ole10Native"
-	                  * with control bytes shown as \x01 */
-	uint8_t *data;   /* its bytes (malloc'd, owned) */
+	char *name;    /* the file name the object gives (Ole10Native
+	                * label or file name, UTF-8), or a made-up
+	                * "Package.docx", "CONTENTS.pdf", "Ole10Native",
+	                * "ExOleObjStg-<offset>" when it has none */
+	char *source;  /* where it was: "ObjectPool/_1234/\x01Ole10Native"
+	                * with control bytes shown as \x01 */
+	uint8_t *data; /* its bytes (malloc'd, owned) */
 	size_t len;
 } oleobj_file_t;
 
@@ -40,19 +41,30 @@ typedef struct oleobj_list {
 	size_t n, cap;
 	emg_strlist_t problems; /* "ObjectPool/_1/\x01Ole10Native: size past
 	                         * end of stream" */
-	bool truncated;          /* MAX_FILES or MAX_BYTES reached */
+	bool truncated;         /* MAX_FILES or MAX_BYTES reached */
 } oleobj_list_t;
 
 /* Find the embedded files of OLE, at most MAX_FILES of at most MAX_BYTES
- * in all, adding to OUT (zeroed first).  EMG_OK or EMG_ENOMEM. */
-emg_status_t oleobj_extract(ole_file_t *ole, size_t max_files,
-                            size_t max_bytes, oleobj_list_t *out);
+ * in all, adding to OUT (zeroed first by the caller; the files OUT already
+ * holds count against both limits, so several calls share them).  Hitting
+ * a limit sets OUT->truncated; a damaged object is a line in
+ * OUT->problems, with what could be read of it still kept.  An OLE Package
+ * is named by the file the Packager would open (its label, or the temp
+ * path's name when the two extensions differ); a Package or CONTENTS
+ * stream by the stream and its ProgID's extension ("Package.docx").
+ * Packages that only link to a file outside carry no data and are
+ * skipped.  EMG_OK or EMG_ENOMEM. */
+emg_status_t oleobj_extract(ole_file_t *ole, size_t max_files, size_t max_bytes,
+                            oleobj_list_t *out);
 
 /* Parse one Ole10Native stream (4-byte size, label, path, ..., data):
- * name and data slice.  EMG_EPARSE with WHY when malformed. */
-emg_status_t oleobj_parse_native(const uint8_t *s, size_t n,
-                                 char **name, size_t *off, size_t *len,
-                                 char *why, size_t whylen);
+ * name (malloc'd UTF-8, NULL when it gives none) and data slice.
+ * EMG_EPARSE with WHY when malformed; when the stream merely ends inside
+ * the data, *NAME and the slice still describe what is there (else they
+ * are NULL and 0).  A link to an outside file is EMG_EPARSE.  EMG_ENOMEM. */
+emg_status_t oleobj_parse_native(const uint8_t *s, size_t n, char **name,
+                                 size_t *off, size_t *len, char *why,
+                                 size_t whylen);
 
 /* The storages PowerPoint 97-2003 keeps in ExOleObjStg records of its
  * "PowerPoint Document" stream DOC (N bytes): each decompressed (zlib) or
@@ -60,14 +72,16 @@ emg_status_t oleobj_parse_native(const uint8_t *s, size_t n,
  * They hold embedded objects and the VBA project (its root holds "VBA"):
  * the caller opens each with ole_open.  At most MAX_FILES of MAX_BYTES in
  * all; added to OUT.  EMG_OK or EMG_ENOMEM. */
-emg_status_t oleobj_ppt_storages(const uint8_t *doc, size_t n,
-                                 size_t max_files, size_t max_bytes,
-                                 oleobj_list_t *out);
+emg_status_t oleobj_ppt_storages(const uint8_t *doc, size_t n, size_t max_files,
+                                 size_t max_bytes, oleobj_list_t *out);
 
 /* DDE/DDEAUTO field instructions of a WordDocument stream W (N bytes),
  * added to OUT (at most 16, each at most 200 bytes). */
-emg_status_t oleobj_word_dde(const uint8_t *w, size_t n,
-                             emg_strlist_t *out);
+emg_status_t oleobj_word_dde(const uint8_t *w, size_t n, emg_strlist_t *out);
+
+/* True when the field instruction INS starts (after blanks) with the word
+ * DDE or DDEAUTO, in any case: shared with the RTF and OOXML readers. */
+bool oleobj_is_dde(const char *ins);
 
 void oleobj_list_free(oleobj_list_t *l);
 
