@@ -44,13 +44,13 @@ subject_starts_with_ew(const char *s)
 {
 	if (s[0] != '=' || s[1] != '?')
 		return false;
-	const char *p = s + 2;
-	size_t n = 0;
-	while (*p != '\0' && *p != '?' && !subject_blank(*p) &&
-	       n < SUBJECT_EW_SCAN)
-		p++, n++;
-	if (n == 0 || p[0] != '?' || strchr("BbQq", p[1]) == NULL ||
-	    p[1] == '\0' || p[2] != '?')
+	size_t n = 0; /* the charset name */
+	while (n < SUBJECT_EW_SCAN && s[2 + n] != '\0' && s[2 + n] != '?' &&
+	       !subject_blank(s[2 + n]))
+		n++;
+	const char *p = s + 2 + n;
+	if (n == 0 || p[0] != '?' || p[1] == '\0' ||
+	    strchr("BbQq", p[1]) == NULL || p[2] != '?')
 		return false;
 	p += 3;
 	for (n = 0; *p != '\0' && n < SUBJECT_EW_SCAN; p++, n++) {

@@ -197,8 +197,7 @@ actions_add_verdict(SMFICTX *ctx, const milter_conn_t *c,
 	            n > 0 ? buf : "none");
 }
 
-/* ---- actions ---------------------------------------------------------------
- */
+/* ---- actions ------------------------------------------------------------- */
 
 /* Prefix the Subject with SubjectTag, or add a Subject that is the tag. */
 static void

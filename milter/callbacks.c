@@ -46,8 +46,7 @@ static const unsigned long callbacks_steps =
     SMFIP_NR_MAIL | SMFIP_NR_RCPT | SMFIP_NR_HDR | SMFIP_NR_EOH |
     SMFIP_NR_BODY | SMFIP_HDR_LEADSPC;
 
-/* ---- context --------------------------------------------------------------
- */
+/* ---- context ------------------------------------------------------------- */
 
 /* The connection's context, made now when negotiation could not. */
 static milter_conn_t *
@@ -116,9 +115,7 @@ callbacks_msg_start(milter_conn_t *c)
 	            m->snap->set.tmpdir);
 }
 
-/* Append S to the message with every bare LF made CRLF: MTAs hand folded
- * header values over with LF line ends, the scanner reads the message as
- * it was on the wire. */
+/* Append LEN bytes to the message; a failure is kept for end of message. */
 static void
 callbacks_append(milter_msg_t *m, const void *data, size_t len)
 {
@@ -146,8 +143,7 @@ callbacks_append_crlf(milter_msg_t *m, const char *s)
 	}
 }
 
-/* ---- connection ------------------------------------------------------------
- */
+/* ---- connection ---------------------------------------------------------- */
 
 static sfsistat
 callbacks_negotiate(SMFICTX *ctx, unsigned long actions, unsigned long steps,
@@ -213,8 +209,7 @@ callbacks_helo(SMFICTX *ctx, char *name)
 	return callbacks_next(c, SMFIP_NR_HELO);
 }
 
-/* ---- envelope
- * ---------------------------------------------------------------- */
+/* ---- envelope ------------------------------------------------------------ */
 
 static sfsistat
 callbacks_envfrom(SMFICTX *ctx, char **argv)
@@ -262,8 +257,7 @@ callbacks_envrcpt(SMFICTX *ctx, char **argv)
 	return callbacks_next(c, SMFIP_NR_RCPT);
 }
 
-/* ---- content
- * ------------------------------------------------------------------ */
+/* ---- content ------------------------------------------------------------- */
 
 static sfsistat
 callbacks_header(SMFICTX *ctx, char *name, char *value)
@@ -316,28 +310,7 @@ callbacks_body(SMFICTX *ctx, unsigned char *chunk, size_t len)
 	return callbacks_next(c, SMFIP_NR_BODY);
 }
 
-/* ---- end of message
- * ---------------------------------------------------------- */
-
-/* The connection's scanner for CFG: built at the first message and again
- * after a reload (building one costs well under a millisecond). */
-static emg_scanner_t *
-callbacks_scanner(milter_conn_t *c, emg_config_t *cfg, char *err, size_t errlen)
-{
-	if (c->scanner != NULL && c->scanner_cfg == cfg)
-		return c->scanner;
-	emg_scanner_free(c->scanner); /* its reference kept the old cfg */
-	c->scanner = NULL;
-	c->scanner_cfg = NULL;
-	emg_status_t st = emg_scanner_new(cfg, &c->scanner, err, errlen);
-	if (st != EMG_OK) {
-		if (err[0] == '\0')
-			snprintf(err, errlen, "%s", emg_strerror(st));
-		return NULL;
-	}
-	c->scanner_cfg = cfg;
-	return c->scanner;
-}
+/* ---- end of message ------------------------------------------------------ */
 
 /* Scan the message; *REPORT is NULL and WHY says why when it failed. */
 static void
@@ -354,8 +327,8 @@ callbacks_scan(milter_conn_t *c, emg_report_t **report, char *why,
 	}
 	if (msgbuf_view(&m->buf, &data, &len, why, whylen) != EMG_OK)
 		return;
-	emg_scanner_t *sc = callbacks_scanner(c, m->snap->cfg, why, whylen);
-	if (sc == NULL)
+	emg_scanner_t *sc = NULL;
+	if (snapshot_scanner_get(m->snap, &sc, why, whylen) != EMG_OK)
 		return;
 	emg_envelope_t env = {
 	    .mail_from = m->mail_from,
@@ -369,6 +342,7 @@ callbacks_scan(milter_conn_t *c, emg_report_t **report, char *why,
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	emg_status_t st = emg_scan(sc, data, len, &env, report);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
+	snapshot_scanner_put(m->snap, sc);
 	*ms = (unsigned)((t1.tv_sec - t0.tv_sec) * 1000 +
 	                 (t1.tv_nsec - t0.tv_nsec) / 1000000);
 	if (st != EMG_OK)
@@ -426,7 +400,6 @@ callbacks_close(SMFICTX *ctx)
 	if (c == NULL)
 		return SMFIS_CONTINUE;
 	callbacks_msg_reset(c);
-	emg_scanner_free(c->scanner);
 	free(c->helo);
 	free(c->daemon_name);
 	free(c);

@@ -118,7 +118,7 @@ main_args(int argc, char **argv, main_opts_t *o)
 	return -1;
 }
 
-/* ---- configuration ----------------------------------------------------- */
+/* ---- configuration ------------------------------------------------------- */
 
 /* Say what a snapshot's settings cannot do yet. */
 static void
@@ -189,7 +189,7 @@ main_reloader_tell(bool stop)
 	pthread_mutex_unlock(&main_reload.mu);
 }
 
-/* ---- start-up ---------------------------------------------------------- */
+/* ---- start-up ------------------------------------------------------------ */
 
 /* The file of a unix socket address, or NULL. */
 static const char *

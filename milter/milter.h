@@ -10,12 +10,13 @@
  *
  * Threads: libmilter runs one thread per SMTP connection; a connection's
  * context is touched by that thread only.  What they share is the current
- * snapshot, behind a mutex in snapshot.c.
+ * snapshot and its idle scanners, behind mutexes in snapshot.c.
  */
 #ifndef EMG_MILTER_H
 #define EMG_MILTER_H
 
 #include <libmilter/mfapi.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -48,13 +49,21 @@ typedef struct milter_settings {
 	const char *tmpdir;      /* TemporaryDirectory, $TMPDIR or /tmp */
 } milter_settings_t;
 
-/* One loaded configuration: the library's immutable snapshot plus the
- * milter's settings.  Reference-counted: a message keeps the snapshot it
- * started on until it ends, whatever a reload does meanwhile. */
+/* Idle scanners kept per snapshot: about the number of scans that run at
+ * once; more are freed when they come back. */
+#define SNAPSHOT_POOL_MAX 64
+
+/* One loaded configuration: the library's immutable snapshot, the
+ * milter's settings, and idle scanners built for it.  Reference-counted:
+ * a message keeps the snapshot it started on until it ends, whatever a
+ * reload does meanwhile. */
 typedef struct milter_snap {
 	int refcount; /* atomic */
 	emg_config_t *cfg;
 	milter_settings_t set;
+	pthread_mutex_t pool_mu;
+	emg_scanner_t *idle[SNAPSHOT_POOL_MAX];
+	size_t n_idle;
 } milter_snap_t;
 
 /* Load PATH; on failure ERR holds "file:line: reason". */
@@ -62,6 +71,11 @@ emg_status_t snapshot_load(const char *path, milter_snap_t **out, char *err,
                            size_t errlen);
 milter_snap_t *snapshot_ref(milter_snap_t *snap);
 void snapshot_unref(milter_snap_t *snap);
+/* A scanner for SNAP's configuration: an idle one, or a new one (ERR says
+ * why that failed).  Give it back with snapshot_scanner_put. */
+emg_status_t snapshot_scanner_get(milter_snap_t *snap, emg_scanner_t **out,
+                                  char *err, size_t errlen);
+void snapshot_scanner_put(milter_snap_t *snap, emg_scanner_t *scanner);
 /* True when the client address IP is in the snapshot's InternalNetworks. */
 bool snapshot_internal_client(const milter_snap_t *snap, const char *ip);
 

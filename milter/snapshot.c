@@ -7,6 +7,13 @@
  * pointer under a mutex, so a message never sees half a configuration and
  * a bad file never replaces a good one.
  *
+ * Scanners (emg_scanner_t, one per thread at a time) are pooled on the
+ * snapshot they were built for: libmilter starts a thread per SMTP
+ * connection, and building and freeing a scanner there costs about
+ * 0.36 ms, ten times the scan of a small clean message.  Taking an idle
+ * one costs a mutex.  A reload leaves the old pool to die with its
+ * snapshot.
+ *
  * This is the one file that reads fields of struct emg_config (lib/
  * config.h): the public API has no accessors for the milter's keywords
  * yet.  It also uses lib/netaddr.c (compiled into the milter) to match
@@ -79,6 +86,7 @@ snapshot_load(const char *path, milter_snap_t **out, char *err, size_t errlen)
 	}
 	snap->refcount = 1;
 	snap->cfg = cfg;
+	pthread_mutex_init(&snap->pool_mu, NULL);
 	st = snapshot_settings(cfg, &snap->set, err, errlen);
 	if (st != EMG_OK) {
 		snapshot_unref(snap);
@@ -102,8 +110,43 @@ snapshot_unref(milter_snap_t *snap)
 	if (snap == NULL ||
 	    __atomic_sub_fetch(&snap->refcount, 1, __ATOMIC_ACQ_REL) != 0)
 		return;
+	for (size_t i = 0; i < snap->n_idle; i++)
+		emg_scanner_free(snap->idle[i]);
+	pthread_mutex_destroy(&snap->pool_mu);
 	emg_config_unref(snap->cfg);
 	free(snap);
+}
+
+emg_status_t
+snapshot_scanner_get(milter_snap_t *snap, emg_scanner_t **out, char *err,
+                     size_t errlen)
+{
+	*out = NULL;
+	pthread_mutex_lock(&snap->pool_mu);
+	if (snap->n_idle > 0)
+		*out = snap->idle[--snap->n_idle];
+	pthread_mutex_unlock(&snap->pool_mu);
+	if (*out != NULL)
+		return EMG_OK;
+	err[0] = '\0';
+	emg_status_t st = emg_scanner_new(snap->cfg, out, err, errlen);
+	if (st != EMG_OK && err[0] == '\0')
+		snprintf(err, errlen, "%s", emg_strerror(st));
+	return st;
+}
+
+void
+snapshot_scanner_put(milter_snap_t *snap, emg_scanner_t *scanner)
+{
+	if (scanner == NULL)
+		return;
+	pthread_mutex_lock(&snap->pool_mu);
+	if (snap->n_idle < SNAPSHOT_POOL_MAX) {
+		snap->idle[snap->n_idle++] = scanner;
+		scanner = NULL;
+	}
+	pthread_mutex_unlock(&snap->pool_mu);
+	emg_scanner_free(scanner); /* the pool is full */
 }
 
 bool
