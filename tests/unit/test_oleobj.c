@@ -149,6 +149,24 @@ zip_member(const uint8_t *zipd, size_t len, const char *pw, size_t *out)
 	return d;
 }
 
+/* Write D as the fuzz seed NAME.cfb to $OLEOBJ_SEED_DIR when that is set
+ * (tests/fuzz/corpus/ole is made so). */
+static void
+seed_write(const char *name, const uint8_t *d, size_t len)
+{
+	const char *dir = getenv("OLEOBJ_SEED_DIR");
+	char path[512];
+	FILE *fp;
+
+	if (dir == NULL)
+		return;
+	snprintf(path, sizeof(path), "%s/%s.cfb", dir, name);
+	fp = fopen(path, "wb");
+	ck_assert_ptr_nonnull(fp);
+	ck_assert(fwrite(d, 1, len, fp) == len);
+	fclose(fp);
+}
+
 /* ---- Ole10Native --------------------------------------------------------- */
 
 typedef struct native_spec {
@@ -360,6 +378,7 @@ START_TEST(test_extract_document)
 	oleobj_list_t out = {0};
 	int i;
 
+	seed_write("doc-objects", cfb, len);
 	ck_assert_int_eq(ole_open(cfb, len, &f, NULL, 0), EMG_OK);
 	ck_assert_int_eq(oleobj_extract(f, 100, 1 << 20, &out), EMG_OK);
 	ck_assert_msg(out.n == 4, "%zu files", out.n);
@@ -401,6 +420,7 @@ START_TEST(test_extract_object_root)
 	ole_file_t *f = NULL;
 	oleobj_list_t out = {0};
 
+	seed_write("object-root", cfb, len);
 	ck_assert_int_eq(ole_open(cfb, len, &f, NULL, 0), EMG_OK);
 	ck_assert_int_eq(oleobj_extract(f, 100, 1 << 20, &out), EMG_OK);
 	ck_assert_int_eq(out.n, 1);
@@ -571,6 +591,17 @@ START_TEST(test_ppt_table)
 	uint8_t *doc = ppt_build(c->recs, stg, slen, &dlen);
 	oleobj_list_t out = {0};
 
+	if (getenv("OLEOBJ_SEED_DIR") != NULL && _i < 6) {
+		const tu_cfb_stream_t ppt[] = {
+		    {"Current User", "\x14\x00\x00\x00", 4},
+		    {"PowerPoint Document", doc, dlen}};
+		size_t plen;
+		uint8_t *p = tu_cfb_build(ppt, N(ppt), &plen);
+		char name[32];
+		snprintf(name, sizeof(name), "ppt-%d", _i);
+		seed_write(name, p, plen);
+		free(p);
+	}
 	ck_assert_int_eq(oleobj_ppt_storages(doc, dlen, c->max_files,
 	                                     c->max_bytes, &out),
 	                 EMG_OK);
@@ -1081,23 +1112,6 @@ read_all(void *ctx, const char *path, uint64_t size, bool storage)
 	ck_assert(b != NULL || n == 0);
 	free(b);
 	return 0;
-}
-
-/* Write the damaged file to $OLEOBJ_SEED_DIR when that is set. */
-static void
-seed_write(const char *name, const uint8_t *d, size_t len)
-{
-	const char *dir = getenv("OLEOBJ_SEED_DIR");
-	char path[512];
-	FILE *fp;
-
-	if (dir == NULL)
-		return;
-	snprintf(path, sizeof(path), "%s/%s.cfb", dir, name);
-	fp = fopen(path, "wb");
-	ck_assert_ptr_nonnull(fp);
-	ck_assert(fwrite(d, 1, len, fp) == len);
-	fclose(fp);
 }
 
 /* libgsf on damaged compound files: ole_open refuses them with a reason
