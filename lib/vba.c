@@ -178,10 +178,12 @@ vba_chunks(const uint8_t *in, size_t len, vba_buf_t *b, const char **why)
 	return st;
 }
 
-emg_status_t
-vba_decompress(const uint8_t *in, size_t len, size_t max, uint8_t **out,
-               size_t *outlen)
+/* vba_decompress, with the reason for an EMG_EPARSE in *WHY. */
+static emg_status_t
+vba_inflate(const uint8_t *in, size_t len, size_t max, uint8_t **out,
+            size_t *outlen, const char **why)
 {
+	*why = "no signature byte";
 	if (out == NULL || outlen == NULL)
 		return EMG_EINVAL;
 	*out = NULL;
@@ -193,12 +195,9 @@ vba_decompress(const uint8_t *in, size_t len, size_t max, uint8_t **out,
 	vba_buf_t b = {malloc(1), 0, 1, max};
 	if (b.d == NULL)
 		return EMG_ENOMEM;
-	const char *why = NULL;
-	emg_status_t st;
-	if (len < 1 || in[0] != 0x01)
-		st = EMG_EPARSE; /* no SignatureByte */
-	else
-		st = vba_chunks(in, len, &b, &why);
+	emg_status_t st = EMG_EPARSE;
+	if (len >= 1 && in[0] == 0x01)
+		st = vba_chunks(in, len, &b, why);
 	if (st == EMG_ENOMEM) {
 		free(b.d);
 		return st;
@@ -207,6 +206,14 @@ vba_decompress(const uint8_t *in, size_t len, size_t max, uint8_t **out,
 	*out = b.d;
 	*outlen = b.n;
 	return st;
+}
+
+emg_status_t
+vba_decompress(const uint8_t *in, size_t len, size_t max, uint8_t **out,
+               size_t *outlen)
+{
+	const char *why;
+	return vba_inflate(in, len, max, out, outlen, &why);
 }
 
 /* ---- the dir stream (MS-OVBA 2.3.4.2) ---------------------------------- */
@@ -223,7 +230,7 @@ vba_decompress(const uint8_t *in, size_t len, size_t max, uint8_t **out,
 #define VBA_ID_MODULENAME_UNICODE 0x0047u
 
 /* Record a problem in WHY (first one wins) and return ST. */
-static emg_status_t
+static emg_status_t __attribute__((format(printf, 4, 5)))
 vba_fail(char *why, size_t whylen, emg_status_t st, const char *fmt, ...)
 {
 	if (why != NULL && whylen > 0 && why[0] == '\0') {
@@ -993,7 +1000,7 @@ vba_is_autoexec(const vba_result_t *r)
 
 /* Largest dir stream read, compressed and decompressed: the biggest real
  * projects have a few hundred modules and references, well under this. */
-#define VBA_DIR_MAX (4u * 1024u * 1024u)
+#define VBA_DIR_MAX (4u * 1024u * 1024u) /* 4 MiB */
 
 /* One vba_scan_ole call. */
 typedef struct vba_scan {
@@ -1014,7 +1021,7 @@ vba_sat_add(size_t a, size_t b)
 }
 
 /* Add one line to the problems list ("project X: ..."). */
-static emg_status_t
+static emg_status_t __attribute__((format(printf, 2, 3)))
 vba_problem(vba_scan_t *sc, const char *fmt, ...)
 {
 	char buf[512];
@@ -1118,8 +1125,9 @@ vba_module(vba_scan_t *sc, const char *project, const vba_module_t *m)
 		                       "of its stream",
 		                   label, (unsigned)m->offset);
 	}
-	st = vba_decompress(raw + m->offset, rawlen - m->offset,
-	                    sc->source_left, &src, &srclen);
+	const char *why;
+	st = vba_inflate(raw + m->offset, rawlen - m->offset, sc->source_left,
+	                 &src, &srclen, &why);
 	free(raw);
 	if (st == EMG_ENOMEM)
 		return st;
@@ -1138,7 +1146,8 @@ vba_module(vba_scan_t *sc, const char *project, const vba_module_t *m)
 		                   sc->modules);
 	}
 	if (st == EMG_EPARSE)
-		return vba_problem(sc, "%s: corrupt compressed source", label);
+		return vba_problem(sc, "%s: corrupt compressed source (%s)",
+		                   label, why);
 	return EMG_OK;
 }
 
@@ -1156,13 +1165,16 @@ vba_project_dir(vba_scan_t *sc, const char *project, vba_dir_t *d)
 	emg_status_t st = vba_read(sc, path, VBA_DIR_MAX, label, &raw, &rawlen);
 	if (st != EMG_OK || raw == NULL)
 		return st;
-	st = vba_decompress(raw, rawlen, VBA_DIR_MAX, &dir, &dirlen);
+	const char *cwhy;
+	st = vba_inflate(raw, rawlen, VBA_DIR_MAX, &dir, &dirlen, &cwhy);
 	free(raw);
 	if (st == EMG_ENOMEM)
 		return st;
+	if (st == EMG_ELIMIT)
+		cwhy = "decompresses past 4 MiB";
 	if (st != EMG_OK &&
-	    (st = vba_problem(sc, "%s: corrupt compressed dir stream",
-	                      label)) != EMG_OK) {
+	    (st = vba_problem(sc, "%s: corrupt compressed dir stream (%s)",
+	                      label, cwhy)) != EMG_OK) {
 		free(dir);
 		return st;
 	}

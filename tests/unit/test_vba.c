@@ -506,7 +506,7 @@ START_TEST(test_scan_damaged)
 	                                      "Macros/VBA/NoSuchStream missing"),
 	              "%s", joined(&r.problems));
 	ck_assert_msg(has(&r.problems, "module Broken: corrupt compressed "
-	                               "source"),
+	                               "source (bad chunk signature)"),
 	              "%s", joined(&r.problems));
 	vba_result_free(&r);
 
@@ -527,7 +527,9 @@ START_TEST(test_scan_damaged)
 	scan_bytes(cfb, len, 1 << 20, &r);
 	ck_assert(r.present);
 	ck_assert_uint_eq(r.modules.n, 0);
-	ck_assert(has_prefix(&r.problems, "project Macros/VBA: corrupt"));
+	ck_assert_msg(has(&r.problems, "project Macros/VBA: corrupt compressed "
+	                               "dir stream (no signature byte)"),
+	              "%s", joined(&r.problems));
 	vba_result_free(&r);
 	free(cfb);
 
@@ -825,6 +827,58 @@ gsf_module_count(ole_file_t *ole, const char *project,
 	return n;
 }
 
+/* Member NAME ("word/vbaProject.bin") of the zip D (N bytes), through
+ * libgsf's zip reader: malloc'd into *LEN, or NULL. */
+static uint8_t *
+zip_member(const uint8_t *d, size_t n, const char *dir, const char *name,
+           size_t *len)
+{
+	GsfInput *in = gsf_input_memory_new(d, (gsf_off_t)n, FALSE);
+	GsfInfile *zip = gsf_infile_zip_new(in, NULL);
+	uint8_t *out = NULL;
+	if (zip != NULL) {
+		GsfInput *m = gsf_infile_child_by_vname(zip, dir, name, NULL);
+		if (m != NULL) {
+			*len = (size_t)gsf_input_size(m);
+			out = malloc(*len + 1);
+			ck_assert_ptr_nonnull(out);
+			ck_assert_ptr_nonnull(gsf_input_read(m, *len, out));
+			g_object_unref(m);
+		}
+		g_object_unref(zip);
+	}
+	g_object_unref(in);
+	return out;
+}
+
+/* The module names libgsf finds in the whole file D (N bytes) with
+ * gsf_input_find_vba (compound file or OOXML zip) all appear in R, and
+ * as many. */
+static void
+gsf_agrees(const char *what, const uint8_t *d, size_t n,
+           const vba_result_t *r)
+{
+	GsfInput *in = gsf_input_memory_new(d, (gsf_off_t)n, FALSE);
+	GsfInfileMSVBA *vba = gsf_input_find_vba(in, NULL);
+	size_t count = 0, agree = 0;
+	ck_assert_msg(vba != NULL, "%s: libgsf finds no VBA", what);
+	GHashTable *h = gsf_infile_msvba_get_modules(vba);
+	GHashTableIter it;
+	gpointer key, val;
+	if (h != NULL) {
+		g_hash_table_iter_init(&it, h);
+		while (g_hash_table_iter_next(&it, &key, &val)) {
+			count++;
+			agree += has(&r->modules, key);
+		}
+	}
+	ck_assert_msg(count == r->modules.n && agree == count,
+	              "%s: libgsf %zu modules, %zu agree; ours %s", what, count,
+	              agree, joined(&r->modules));
+	g_object_unref(vba);
+	g_object_unref(in);
+}
+
 START_TEST(test_corpus_xls)
 {
 	size_t len, agree;
@@ -849,6 +903,7 @@ START_TEST(test_corpus_xls)
 	size_t n = gsf_module_count(ole, "_VBA_PROJECT_CUR/VBA", &r, &agree);
 	ck_assert_uint_eq(n, r.modules.n);
 	ck_assert_uint_eq(agree, n);
+	gsf_agrees("autostart-encrypt-standardpassword.xls", d, len, &r);
 	vba_result_free(&r);
 	ole_close(ole);
 	free(d);
@@ -960,6 +1015,32 @@ START_TEST(test_corpus_ppt)
 }
 END_TEST
 
+START_TEST(test_corpus_docm)
+{
+	size_t len, binlen;
+	uint8_t *d = tu_corpus_read("oletools/tests/test-data/oleform/"
+	                            "oleform-PR314.docm",
+	                            &len);
+	if (d == NULL)
+		return;
+	uint8_t *bin = zip_member(d, len, "word", "vbaProject.bin", &binlen);
+	ck_assert_ptr_nonnull(bin);
+	vba_result_t r;
+	scan_bytes(bin, binlen, 1 << 20, &r);
+	ck_assert(r.present);
+	ck_assert_str_eq(r.projects.v[0], "VBA");
+	ck_assert(has(&r.modules, "UserFormTEST1"));
+	ck_assert(has(&r.modules, "NewMacros"));
+	/* ActiveX event handlers, nothing that writes or runs. */
+	ck_assert(has(&r.autoexec, "Frame1_Click"));
+	ck_assert(!vba_is_autoexec(&r));
+	gsf_agrees("oleform-PR314.docm", d, len, &r);
+	vba_result_free(&r);
+	free(bin);
+	free(d);
+}
+END_TEST
+
 /* Every compound file of the corpus (MANIFEST.tsv) without VBA per
  * oletools/EXPECTED.tsv scans to present = false, and never fails. */
 START_TEST(test_corpus_no_vba)
@@ -1007,4 +1088,4 @@ TESTUTIL_MAIN("vba", test_decompress_spec, test_decompress_bad, test_parse_dir,
               test_parse_dir_names, test_scan_project, test_scan_damaged,
               test_rule, test_rule_every_keyword, test_indicators,
               test_indicator_limits, test_corpus_xls, test_corpus_ppt,
-              test_corpus_no_vba)
+              test_corpus_docm, test_corpus_no_vba)
