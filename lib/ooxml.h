@@ -48,7 +48,8 @@ typedef struct ooxml_result {
 	xls_result_t xlm;      /* auto_names (definedName _xlnm.Auto_Open,
 	                        * also hidden/obfuscated), sheet states from
 	                        * workbook.xml / workbook.bin, XLM calls seen
-	                        * in the macro sheets */
+	                        * in the macro sheets; SHEETS lists the macro
+	                        * sheets only ("Macro1 (very hidden)") */
 	/* "attachedTemplate http://192.0.2.1/t.dotm",
 	 * "oleObject \\\\192.0.2.1\\share\\x.doc" : type, space, target. */
 	emg_strlist_t external;
@@ -63,9 +64,12 @@ typedef struct ooxml_result {
 bool ooxml_is_package(const uint8_t *d, size_t n);
 
 /* Judge the OPC package D (N bytes).  MAX_PART bounds the bytes read from
- * any one part, MAX_TOTAL all parts together.  OUT zeroed first.  Returns
- * EMG_OK (bad input is a line in OUT->problems; an unreadable ZIP sets
- * PACKAGE false and says why there), or EMG_ENOMEM. */
+ * any one part, MAX_TOTAL all parts together (0 means 64 MiB and 256 MiB);
+ * a part cut by either is still judged on its head, and at most 512 parts
+ * are read.  OUT zeroed first.  Returns EMG_OK (bad input is a line in
+ * OUT->problems; an unreadable ZIP sets PACKAGE false and says why there;
+ * a part with a DTD is not read and said so), or EMG_ENOMEM (OUT is then
+ * empty). */
 emg_status_t ooxml_scan(const uint8_t *d, size_t n, size_t max_part,
                         size_t max_total, ooxml_result_t *out);
 
