@@ -61,6 +61,7 @@ T=$(mktemp -d /tmp/emguard-e2e.XXXXXX) || exit 1
 chmod 755 "$T" # the postfix user reaches the milter socket, nobody the Maildir
 master_pid=
 milter_pid=
+user_pid=
 cleanup() {
 	if [ -f "$T/etc/main.cf" ]; then
 		postfix -c "$T/etc" stop >/dev/null 2>&1
@@ -68,10 +69,11 @@ cleanup() {
 	fi
 	stop_pid "$master_pid" KILL
 	stop_pid "$milter_pid" KILL
+	stop_pid "$user_pid" KILL
 	if [ "${E2E_KEEP:-0}" = 1 ]; then echo "kept $T"; else rm -rf "$T"; fi
 }
 trap cleanup EXIT
-trap 'exit 1' HUP INT TERM
+trap 'exit 1' HUP INT TERM PIPE
 
 # stop_pid PID [KILL]: SIGTERM, wait up to 10 s; then SIGKILL when asked.
 # Returns 0 when the process is gone.
@@ -142,7 +144,11 @@ expect "emguard.conf.5 documents no unknown keyword (stale: $(echo $stale))" \
 
 # ---- what the rest needs -----------------------------------------------------------
 [ "$(id -u)" = 0 ] || skip "needs root: Postfix's master starts as root"
-for tool in postfix postconf postqueue postcat python3; do
+# The system's python3 when there is one: a version manager's shim in front
+# of it costs about a second a call, and the helpers are called often.
+PYTHON=${PYTHON:-python3}
+[ "$PYTHON" = python3 ] && [ -x /usr/bin/python3 ] && PYTHON=/usr/bin/python3
+for tool in postfix postconf postqueue postcat "$PYTHON"; do
 	command -v "$tool" >/dev/null 2>&1 ||
 		skip "$tool not found (apt-get install postfix python3)"
 done
@@ -150,8 +156,6 @@ done
 	skip "no postfix or $MILTER_USER user, or no postdrop group"
 [ -f /etc/postfix/postfix-files ] || skip "no /etc/postfix/postfix-files"
 [ -x "$MILTER" ] && [ -x "$EMGUARD" ] || skip "build emguard-milter and emguard first"
-grep -q '^/\* SCAFFOLD' "$top_srcdir/milter/main.c" 2>/dev/null &&
-	skip "emguard-milter is still the scaffold (milter/main.c)"
 
 mkdir -p "$T/etc" "$T/spool" "$T/data" "$T/log" "$T/mail" "$T/run" "$T/msg" "$T/qdir"
 chown "$MILTER_USER" "$T/mail" "$T/run" "$T/qdir"
@@ -208,9 +212,12 @@ def messages(outdir):
     write("reject", "Bob <bob@vendor.test>", "tools", "Run them.\r\n",
           [("setup.exe", "application/octet-stream", mz),
            ("run.js", "application/javascript", js)])
-    for i in (1, 2):
-        write("later%d" % i, "Alice Example <alice@example.test>",
-              "minutes %d" % i, "See you.\r\n")
+    write("later", "Alice Example <alice@example.test>", "minutes later",
+          "See you.\r\n")
+    # about 1.7 MB of text: parsing alone takes longer than LimitScanTime 1ms
+    line = "alpha beta gamma delta minutes meeting project schedule %d\r\n"
+    write("slow", "Alice Example <alice@example.test>", "long minutes",
+          "".join(line % i for i in range(25000)))
 
 
 def wait_port(port, seconds):
@@ -311,11 +318,11 @@ if __name__ == "__main__":
               "find": find, "header": header, "subject": subject,
               "queue": queue}[cmd](*args) or 0)
 EOF
-e2e() { python3 "$T/e2e.py" "$@"; }
+e2e() { "$PYTHON" "$T/e2e.py" "$@"; }
 e2e messages "$T/msg" || { nok "writing the messages"; finish; }
 
 # ---- the private Postfix instance -------------------------------------------------
-port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+port=$("$PYTHON" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 sock=$T/run/milter.sock
 cat >"$T/etc/main.cf" <<EOF
 # A private instance for e2e-postfix.sh: nothing outside $T is written.
@@ -409,7 +416,7 @@ fi
 # Loopback clients count as outside here (InternalNetworks leaves out
 # 127.0.0.0/8), so inbound checks run.  The scores of the symbols the messages
 # raise are pinned, so that tuning a default does not move an action.
-# write_conf [EXTRA-LINE...]
+# write_conf EXTRA-LINE...
 write_conf() {
 	{
 		printf 'Socket unix:%s\nUserID %s\n' "$sock" "$MILTER_USER"
@@ -418,12 +425,12 @@ write_conf() {
 		printf 'ThresholdTag 5\nThresholdQuarantine 10\nThresholdReject 20\n'
 		printf 'Score SPOOF_DISPLAY_NAME_ADDR 6\nScore ATTACH_EXECUTABLE 12\n'
 		printf 'Score ATTACH_SCRIPT 12\nRejectText Refused by the e2e policy\n'
-		printf 'OnError tempfail\nQuarantineMode hold\n'
+		printf 'QuarantineMode hold\n'
 		printf 'DataStore sqlite:%s/qdir/emguard.db\nQuarantineDir %s/qdir\n' "$T" "$T"
 		for line in "$@"; do printf '%s\n' "$line"; done
 	} >"$T/emguard.conf"
 }
-write_conf
+write_conf 'OnError tempfail'
 
 # The socket's mode is what the umask leaves; 0666 lets the postfix user in
 # (a real set-up uses umask 007 and a group shared with the MTA instead).
@@ -464,6 +471,25 @@ if start_milter; then ok "emguard-milter -f listens on $sock"; else
 	nok "emguard-milter start"
 	milter_log
 	finish
+fi
+expect "emguard-milter dropped root for $MILTER_USER" \
+	test "$(ps -o user= -p "$milter_pid")" = "$MILTER_USER"
+
+# Started unprivileged, as the systemd unit does (User=), it keeps that
+# user and listens all the same.
+if command -v setpriv >/dev/null 2>&1; then
+	(
+		umask 0111
+		exec setpriv --reuid="$MILTER_USER" --regid="$(id -g "$MILTER_USER")" \
+			--clear-groups "$MILTER" -f -c "$T/emguard.conf" \
+			-p "unix:$T/run/user.sock"
+	) >"$T/log/user.log" 2>&1 &
+	user_pid=$!
+	expect "emguard-milter started as $MILTER_USER listens" \
+		e2e wait-unix "$T/run/user.sock" 15
+	expect "... and says it is not root" grep -q 'not started as root' "$T/log/user.log"
+	expect "... and stops on SIGTERM" stop_pid "$user_pid" KILL
+	user_pid=
 fi
 
 # send NAME MAIL-FROM: send NAME.eml to user@test.local; the answer is in $reply
@@ -556,7 +582,7 @@ expect "reject: nothing queued" test -z "$(queued carol@vendor.test)"
 kill -KILL "$milter_pid" 2>/dev/null
 wait "$milter_pid" 2>/dev/null
 milter_pid=
-send later1 dave@example.test
+send later dave@example.test
 expect "milter down: 451 4.7.1 at SMTP" like '451 4.7.1*' "$reply"
 expect "milter down: nothing queued (the client keeps the message)" \
 	test -z "$(queued dave@example.test)"
@@ -564,33 +590,69 @@ if start_milter; then ok "milter restarts over its stale socket"; else
 	nok "milter restarts over its stale socket"
 	milter_log
 fi
-send later1 dave@example.test
+send later dave@example.test
 expect "milter back: the retried message is accepted" test "${reply%% *}" = 250
-if delivered later1; then
+if delivered later; then
 	expect "milter back: delivered with headers" test "$(hdr X-Emguard-Action)" = accept
 else
 	nok "milter back: delivered"
 fi
 
 # ---- SIGHUP reloads; a bad configuration keeps the old one
-write_conf 'SubjectTag "[E2E] "'
-kill -HUP "$milter_pid"
-sleep 1
-# Let the tag message go again under the new configuration.
-sed 's/<tag@/<tag2@/' "$T/msg/tag.eml" >"$T/msg/tag2.eml"
-send tag2 ceo.office@evil.test
-delivered tag2 && subj=$(e2e subject "$file") || subj=
+# reload: SIGHUP, then wait until the milter logs the outcome
+reload() {
+	before=$(grep -c 'configuration reloaded\|reload failed' "$T/log/milter.log")
+	kill -HUP "$milter_pid"
+	i=0
+	while [ $i -lt 100 ]; do
+		[ "$(grep -c 'configuration reloaded\|reload failed' "$T/log/milter.log")" -gt "$before" ] &&
+			return 0
+		sleep 0.1
+		i=$((i + 1))
+	done
+	return 1
+}
+# again NAME NEW: NAME.eml under the Message-ID <NEW@e2e.test>
+again() { sed "s/<$1@/<$2@/" "$T/msg/$1.eml" >"$T/msg/$2.eml"; }
+# tagged NAME: the decoded Subject of NAME as delivered, in $subj
+tagged() {
+	subj=
+	send "$1" ceo.office@evil.test
+	delivered "$1" && subj=$(e2e subject "$file")
+}
+
+write_conf 'OnError tempfail' 'SubjectTag "[E2E] "'
+expect "reload: SIGHUP is logged" reload
+again tag tag2
+tagged tag2
 expect "reload: the new SubjectTag applies (got '$subj')" \
 	test "$subj" = "[E2E] 請求書 2024-01"
-write_conf 'NoSuchKeyword yes'
-kill -HUP "$milter_pid"
-sleep 1
+write_conf 'OnError tempfail' 'NoSuchKeyword yes'
+expect "reload: a bad configuration is logged" reload
+expect "reload: ... with its line" grep -q 'emguard.conf:[0-9]*:.*NoSuchKeyword' "$T/log/milter.log"
 expect "reload: a bad configuration does not stop the milter" kill -0 "$milter_pid"
-sed 's/<tag@/<tag3@/' "$T/msg/tag.eml" >"$T/msg/tag3.eml"
-send tag3 ceo.office@evil.test
-delivered tag3 && subj=$(e2e subject "$file") || subj=
+again tag tag3
+tagged tag3
 expect "reload: after a bad configuration the last good one applies (got '$subj')" \
 	test "$subj" = "[E2E] 請求書 2024-01"
+
+# ---- a scan past its time budget follows OnError
+write_conf 'OnError accept' 'LimitScanTime 1ms'
+reload
+send slow alice@example.test
+expect "OnError accept: 250 at SMTP" test "${reply%% *}" = 250
+if delivered slow; then
+	expect "OnError accept: X-Emguard-Action: unscanned" \
+		test "$(hdr X-Emguard-Action)" = unscanned
+else
+	nok "OnError accept: delivered"
+fi
+write_conf 'OnError tempfail' 'LimitScanTime 1ms'
+reload
+again slow slow2
+send slow2 erin@example.test
+expect "OnError tempfail: 451 4.3.0 at SMTP" like '451 4.3.0*' "$reply"
+expect "OnError tempfail: nothing queued" test -z "$(queued erin@example.test)"
 
 # ---- SIGTERM stops the milter
 if stop_pid "$milter_pid"; then ok "emguard-milter exits on SIGTERM"; else
