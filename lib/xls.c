@@ -15,6 +15,11 @@
  * positions and BOF types are read, and the caller decrypts and walks the
  * result again.
  *
+ * BIFF12 records have variable-length types and sizes; of xl/workbook.bin
+ * only the sheets (BrtBundleSh) and names (BrtName) are read.  SYLK is
+ * read line by line (O, C and NN records), CSV cell by cell (a cell that
+ * starts with = + - or @ is a formula); of CSV only DDE calls are taken.
+ *
  * Every walk is bounded by the stream, by XLS_MAX_RECORDS record headers
  * and by XLS_MAX_WORK payload bytes joined or parsed over the whole call,
  * so a hostile stream whose sheets overlap costs no more than a large one.

@@ -149,6 +149,31 @@ lbl(bb_t *s, bool biff8, unsigned flags, const void *name, size_t cch,
 	rec(s, 0x0018, &p);
 }
 
+/* SUPBOOK of a DDE or OLE link: no sheets, the 8-bit path PATH. */
+static void
+supbook(bb_t *s, const char *path)
+{
+	bb_t p = {.n = 0};
+	put16(&p, 0);
+	put16(&p, (unsigned)strlen(path));
+	put8(&p, 0);
+	puts_(&p, path);
+	rec(s, 0x01AE, &p);
+}
+
+/* EXTERNNAME with FLAGS and the 8-bit name NAME. */
+static void
+externname(bb_t *s, unsigned flags, const char *name)
+{
+	bb_t p = {.n = 0};
+	put16(&p, flags);
+	put32(&p, 0);
+	put8(&p, (unsigned)strlen(name));
+	put8(&p, 0);
+	puts_(&p, name);
+	rec(s, 0x0023, &p);
+}
+
 /* FORMULA at A1 with the tokens RGCE (CCE bytes). */
 static void
 formula(bb_t *s, const void *rgce, size_t cce)
@@ -633,6 +658,47 @@ START_TEST(test_formula_calls)
 }
 END_TEST
 
+/* SHRFMLA, ARRAY, STRING and LABEL cells of a macro sheet are read; a
+ * chart inside it and the formulas of a worksheet are not. */
+START_TEST(test_other_cells)
+{
+	bb_t s = {.n = 0}, p = {.n = 0};
+	size_t m, ws;
+	xls_result_t r;
+
+	bof(&s, 0x0600, 0x0005);
+	m = boundsheet(&s, true, 0, 1, "Macro1");
+	ws = boundsheet(&s, true, 0, 0, "Sheet1");
+	rec0(&s, 0x000A);
+	sheet_start(&s, m, 0x0600, 0x0040);
+	put(&p, "\0\0\0\0\0\0\0\x01\x03\x00\x21\x6e\x00", 13);
+	rec(&s, 0x04BC, &p); /* SHRFMLA: EXEC */
+	put(&p, "\0\0\0\0\0\0\0\0\0\0\0\0\x03\x00\x21\x96\x00", 17);
+	rec(&s, 0x0221, &p); /* ARRAY: CALL */
+	put(&p, "\x0d\x00\x00powershell -w", 16);
+	rec(&s, 0x0207, &p); /* STRING */
+	put(&p, "\0\0\0\0\x0f\0\x12\x00\x00http://192.0.2.7/p", 27);
+	rec(&s, 0x0204, &p);     /* LABEL */
+	bof(&s, 0x0600, 0x0020); /* a chart */
+	formula(&s, "\x22\x01\x95\x00", 4);
+	rec0(&s, 0x000A);
+	rec0(&s, 0x000A);
+	sheet_start(&s, ws, 0x0600, 0x0010);
+	formula(&s, "\x21\x84\x00", 3);
+	rec0(&s, 0x000A);
+
+	ck_assert_int_eq(xls_scan_biff(s.d, s.n, &r), EMG_OK);
+	ck_assert_uint_eq(r.macro_sheets, 1);
+	check_has(&r.formulas, "EXEC");
+	check_has(&r.formulas, "CALL");
+	check_has(&r.formulas, "powershell");
+	check_has(&r.formulas, "URL http://192.0.2.7/p");
+	ck_assert_uint_eq(r.formulas.n, 4); /* no REGISTER, no FOPEN */
+	ck_assert_uint_eq(r.problems.n, 0);
+	xls_result_free(&r);
+}
+END_TEST
+
 /* A formula whose tokens continue in CONTINUE records, and a record after
  * the chain. */
 START_TEST(test_continue_chain)
@@ -801,10 +867,7 @@ START_TEST(test_biff5)
 	put8(&t, 0x59);                 /* ptgNameX: 24 bytes */
 	for (int i = 0; i < 24; i++)
 		put8(&t, 0x22);
-	put(&t,
-	    "\x17\x04"
-	    "calc",
-	    6);                         /* no flags byte */
+	put(&t, "\x17\004calc", 6);     /* no flags byte */
 	put(&t, "\x22\x01\x6e\x00", 4); /* EXEC */
 	formula(&s, t.d, t.n);
 	rec0(&s, 0x000A);
@@ -823,41 +886,15 @@ END_TEST
 
 START_TEST(test_supbook_dde)
 {
-	bb_t s = {.n = 0}, p = {.n = 0};
+	bb_t s = {.n = 0};
 	xls_result_t r;
 
 	bof(&s, 0x0600, 0x0005);
-	put16(&p, 0);
-	put16(&p, 15);
-	put8(&p, 0);
-	put(&p, "cmd\x03/c calc.exe", 15);
-	rec(&s, 0x01AE, &p);
-	put16(&p, 0x7FE2);
-	put32(&p, 0);
-	put(&p,
-	    "\x02\x00"
-	    "A1",
-	    4);
-	rec(&s, 0x0023, &p);
-	/* an OLE link: not DDE */
-	put16(&p, 0);
-	put16(&p, 18);
-	put8(&p, 0);
-	put(&p,
-	    "Package\x03"
-	    "C:\\x\\y.bin",
-	    18);
-	rec(&s, 0x01AE, &p);
-	put16(&p, 0x0008);
-	put32(&p, 0);
-	put(&p,
-	    "\x01\x00"
-	    "1",
-	    3);
-	rec(&s, 0x0023, &p);
-	/* the self-reference of every workbook */
-	put(&p, "\x01\x00\x01\x04", 4);
-	rec(&s, 0x01AE, &p);
+	supbook(&s, "cmd\003/c calc.exe");
+	externname(&s, 0x7FE2, "A1");
+	supbook(&s, "Package\003C:\\x\\y.bin"); /* an OLE link: not DDE */
+	externname(&s, 0x0008, "1");
+	put(&s, "\xae\x01\x04\x00\x01\x00\x01\x04", 8); /* self-reference */
 	rec0(&s, 0x000A);
 
 	ck_assert_int_eq(xls_scan_biff(s.d, s.n, &r), EMG_OK);
@@ -1050,7 +1087,7 @@ TESTUTIL_MAIN("xls", test_corpus_macro_books, test_corpus_sylk,
               test_corpus_decrypted_dde, test_corpus_csv, test_corpus_good_csv,
               test_corpus_xlsb_workbook, test_hidden_sheets,
               test_bof_says_macro, test_builtin_names, test_obfuscated_names,
-              test_unicode_names, test_formula_calls, test_continue_chain,
-              test_truncated, test_length_past_end, test_max_records,
-              test_filepass, test_biff5, test_supbook_dde, test_biff12,
-              test_sylk, test_csv)
+              test_unicode_names, test_formula_calls, test_other_cells,
+              test_continue_chain, test_truncated, test_length_past_end,
+              test_max_records, test_filepass, test_biff5, test_supbook_dde,
+              test_biff12, test_sylk, test_csv)
