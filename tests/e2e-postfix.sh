@@ -1,5 +1,6 @@
 #!/bin/sh
-# e2e-postfix.sh - end-to-end test of emguard-milter behind a real Postfix.
+# e2e-postfix.sh - end-to-end test of emguard-milter behind a real Postfix,
+# and of the pieces an administrator installs with it (contrib/, man/).
 #
 # Starts a private Postfix instance on 127.0.0.1 (its own config, queue and
 # data directories, a free unprivileged port, all under one temporary
@@ -8,18 +9,23 @@
 # virtual transport into a Maildir in the same directory.  Messages go in over
 # SMTP (python3 smtplib) and the test asserts what reached the Maildir, the
 # hold queue and the SMTP client: the X-Emguard-* headers on clean mail,
-# forged X-Emguard-* headers replaced, the subject tag, the hold queue with
-# the milter's reason, 550 5.7.1, 451 and nothing queued while the milter is
-# down, mail flowing again after a restart, and a SIGHUP reload.  First, and
-# without Postfix, it checks that man/emguard.conf.5 documents exactly the
-# keywords of etc/emguard.conf.
+# forged X-Emguard-* headers replaced, the Japanese subject tag with the
+# original encoded word kept, the hold queue, 550 5.7.1, 451 and nothing
+# queued while the milter is down, mail flowing again after a restart,
+# SIGHUP reloads (a bad file keeps the old configuration), OnError accept and
+# tempfail for a scan past LimitScanTime, the privilege drop, SIGTERM.
+# Before that, without Postfix: man/emguard.conf.5 documents exactly the
+# keywords of etc/emguard.conf, contrib/sendmail.mc expands with Sendmail's
+# cf.m4, contrib/emguard-milter.service passes systemd-analyze verify, and
+# (with Postfix) postconf reads contrib/postfix-main.cf without a warning.
 #
 # Relies on: root (Postfix's master starts as root and drops to mail_owner;
 # the milter drops to nobody), the Debian postfix package (user postfix,
-# group postdrop, /etc/postfix/postfix-files), python3.  It never touches the
-# system Postfix, its configuration or port 25.  Run by make check with
-# $top_srcdir and $top_builddir exported.  Exit: 0 pass, 1 fail, 77 skip (the
-# reason is printed).  E2E_KEEP=1 keeps the temporary directory.
+# group postdrop, /etc/postfix/postfix-files), python3; sendmail-cf and
+# systemd-analyze when present.  It never touches the system Postfix, its
+# configuration or port 25.  Run by make check with $top_srcdir and
+# $top_builddir exported; takes 15 to 40 s.  Exit: 0 pass, 1 fail, 77 skip
+# (the reason is printed).  E2E_KEEP=1 keeps the temporary directory.
 set -u
 PATH=$PATH:/usr/sbin:/sbin
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
