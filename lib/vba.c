@@ -99,7 +99,8 @@ vba_chunk(const uint8_t *in, size_t n, vba_buf_t *b, const char **why)
 		for (unsigned bit = 0; bit < 8 && p < n; bit++) {
 			if (((flags >> bit) & 1u) == 0) {
 				if (b->n - start >= VBA_CHUNK_MAX) {
-					*why = "chunk decompresses past 4096 bytes";
+					*why = "chunk decompresses past 4096 "
+					       "bytes";
 					return EMG_EPARSE;
 				}
 				if ((st = vba_buf_room(b)) != EMG_OK)
@@ -242,28 +243,6 @@ vba_fail(char *why, size_t whylen, emg_status_t st, const char *fmt, ...)
 	return st;
 }
 
-/* Append code point CP to R as UTF-8 (R has room for 4 more bytes). */
-static size_t
-vba_put_utf8(char *r, size_t k, uint32_t cp)
-{
-	if (cp < 0x80) {
-		r[k++] = (char)cp;
-	} else if (cp < 0x800) {
-		r[k++] = (char)(0xc0 | (cp >> 6));
-		r[k++] = (char)(0x80 | (cp & 0x3f));
-	} else if (cp < 0x10000) {
-		r[k++] = (char)(0xe0 | (cp >> 12));
-		r[k++] = (char)(0x80 | ((cp >> 6) & 0x3f));
-		r[k++] = (char)(0x80 | (cp & 0x3f));
-	} else {
-		r[k++] = (char)(0xf0 | (cp >> 18));
-		r[k++] = (char)(0x80 | ((cp >> 12) & 0x3f));
-		r[k++] = (char)(0x80 | ((cp >> 6) & 0x3f));
-		r[k++] = (char)(0x80 | (cp & 0x3f));
-	}
-	return k;
-}
-
 /* Control characters would corrupt the report's lines. */
 static uint32_t
 vba_printable(uint32_t cp)
@@ -276,7 +255,7 @@ vba_printable(uint32_t cp)
 static char *
 vba_utf16_name(const uint8_t *s, size_t n)
 {
-	char *r = malloc(n / 2 * 3 + 1);
+	char *r = malloc(n / 2 * 3 + 1); /* a pair of units: 4 bytes */
 	size_t k = 0;
 
 	if (r == NULL)
@@ -284,14 +263,15 @@ vba_utf16_name(const uint8_t *s, size_t n)
 	for (size_t i = 0; i + 1 < n; i += 2) {
 		uint32_t cp = vba_u16(s + i);
 		if (cp >= 0xd800 && cp < 0xdc00 && i + 3 < n &&
-		    vba_u16(s + i + 2) >= 0xdc00 && vba_u16(s + i + 2) < 0xe000) {
+		    vba_u16(s + i + 2) >= 0xdc00 &&
+		    vba_u16(s + i + 2) < 0xe000) {
 			cp = 0x10000 + ((cp - 0xd800) << 10) +
 			     (vba_u16(s + i + 2) - 0xdc00u);
 			i += 2;
 		} else if (cp >= 0xd800 && cp < 0xe000) {
 			cp = 0xfffd;
 		}
-		k = vba_put_utf8(r, k, vba_printable(cp));
+		k += (size_t)g_unichar_to_utf8(vba_printable(cp), r + k);
 	}
 	r[k] = '\0';
 	return r;
@@ -391,11 +371,8 @@ vba_dir_record(vba_dir_t *d, vba_module_t **cur, unsigned id,
 		*cur = &d->modules[d->n - 1];
 		return vba_set_name(&(*cur)->name, data, size, d->codepage);
 	}
-	case VBA_ID_MODULE_END:
-		*cur = NULL;
-		return EMG_OK;
-	default:
-		break;
+	case VBA_ID_MODULE_END: *cur = NULL; return EMG_OK;
+	default: break;
 	}
 	if (*cur == NULL)
 		return EMG_OK;
@@ -413,8 +390,7 @@ vba_dir_record(vba_dir_t *d, vba_module_t **cur, unsigned id,
 			(*cur)->has_offset = true;
 		}
 		return EMG_OK;
-	default:
-		return EMG_OK;
+	default: return EMG_OK;
 	}
 }
 
@@ -464,8 +440,9 @@ vba_parse_dir(const uint8_t *dir, size_t len, vba_dir_t *out, char *why,
 		if (id == VBA_ID_VERSION)
 			size += 2;
 		if (size > len - pos) {
-			st = vba_fail(why, whylen, EMG_EPARSE,
-			              "dir record 0x%04x runs past the end", id);
+			st =
+			    vba_fail(why, whylen, EMG_EPARSE,
+			             "dir record 0x%04x runs past the end", id);
 			break;
 		}
 		if (id == VBA_ID_TERMINATOR)
@@ -503,11 +480,11 @@ typedef enum vba_kind {
 	VBA_K_WRITE,
 	VBA_K_EXECUTE,
 	VBA_K_INDICATOR,
-	VBA_K_CHR,         /* counted: dense Chr() is obfuscation */
-	VBA_K_URL,         /* http / https, when "://" follows */
-	VBA_K_OPEN,        /* Open statement: the mode words follow */
-	VBA_K_OPENMODE,    /* Output, Binary, Append, Random after Open */
-	VBA_K_DECLARE,     /* Declare statement: Lib follows */
+	VBA_K_CHR,      /* counted: dense Chr() is obfuscation */
+	VBA_K_URL,      /* http / https, when "://" follows */
+	VBA_K_OPEN,     /* Open statement: the mode words follow */
+	VBA_K_OPENMODE, /* Output, Binary, Append, Random after Open */
+	VBA_K_DECLARE,  /* Declare statement: Lib follows */
 	VBA_K_LIB,
 	VBA_K_WRITEMETHOD, /* .Write / .WriteLine, Write #n, Open...Write */
 	VBA_K_PUT,         /* Put statement, not Property Put */
@@ -521,59 +498,82 @@ typedef struct vba_word {
 
 /* The mraptor keyword families (oletools mraptor.py), with "Call" left
  * out (in VBA it is the ordinary procedure call statement) and
- * CallByName, Put, .Write and WScript.Shell added.  Lower case. */
+ * CallByName, Put, .Write and WScript.Shell added.  Lower case, packed
+ * (clang-format would give each word a line). */
+/* clang-format off */
 static const vba_word_t vba_words[] = {
-    {"adodb.stream", VBA_K_WRITE}, {"altstartuppath", VBA_K_WRITE},
-    {"append", VBA_K_OPENMODE}, {"auto_close", VBA_K_AUTOEXEC},
-    {"auto_open", VBA_K_AUTOEXEC}, {"autoclose", VBA_K_AUTOEXEC},
-    {"autoexec", VBA_K_AUTOEXEC}, {"autoexit", VBA_K_AUTOEXEC},
-    {"autonew", VBA_K_AUTOEXEC}, {"autoopen", VBA_K_AUTOEXEC},
-    {"binary", VBA_K_OPENMODE}, {"callbyname", VBA_K_EXECUTE},
-    {"chr", VBA_K_CHR}, {"chrb", VBA_K_CHR}, {"chrw", VBA_K_CHR},
-    {"copyfile", VBA_K_WRITE}, {"createobject", VBA_K_EXECUTE},
-    {"createtextfile", VBA_K_WRITE}, {"createthread", VBA_K_EXECUTE},
-    {"declare", VBA_K_DECLARE}, {"document_beforeclose", VBA_K_AUTOEXEC},
-    {"document_close", VBA_K_AUTOEXEC}, {"document_new", VBA_K_AUTOEXEC},
-    {"document_open", VBA_K_AUTOEXEC}, {"documentbeforeclose", VBA_K_AUTOEXEC},
-    {"documentchange", VBA_K_AUTOEXEC}, {"documentopen", VBA_K_AUTOEXEC},
-    {"environ", VBA_K_INDICATOR}, {"exec", VBA_K_EXECUTE},
-    {"executeexcel4macro", VBA_K_EXECUTE}, {"filecopy", VBA_K_WRITE},
-    {"filesaveas", VBA_K_WRITE}, {"followhyperlink", VBA_K_EXECUTE},
-    {"getobject", VBA_K_EXECUTE}, {"http", VBA_K_URL}, {"https", VBA_K_URL},
-    {"kill", VBA_K_WRITE}, {"lib", VBA_K_LIB}, {"macscript", VBA_K_EXECUTE},
-    {"mkdir", VBA_K_WRITE}, {"newdocument", VBA_K_AUTOEXEC},
-    {"open", VBA_K_OPEN}, {"output", VBA_K_OPENMODE},
-    {"powershell", VBA_K_INDICATOR}, {"property", VBA_K_PROPERTY},
-    {"put", VBA_K_PUT}, {"random", VBA_K_OPENMODE}, {"register", VBA_K_EXECUTE},
-    {"rmdir", VBA_K_WRITE}, {"rtlmovememory", VBA_K_WRITE},
-    {"run", VBA_K_EXECUTE}, {"saveas", VBA_K_WRITE}, {"saveasrtf", VBA_K_WRITE},
-    {"savesetting", VBA_K_WRITE}, {"savetofile", VBA_K_WRITE},
-    {"sendkeys", VBA_K_EXECUTE}, {"setattr", VBA_K_WRITE},
-    {"settimer", VBA_K_EXECUTE}, {"shell", VBA_K_EXECUTE},
-    {"shellexecute", VBA_K_EXECUTE}, {"shellexecutea", VBA_K_EXECUTE},
-    {"strreverse", VBA_K_INDICATOR}, {"urldownloadtofile", VBA_K_WRITE},
-    {"urldownloadtofilea", VBA_K_WRITE}, {"virtualalloc", VBA_K_WRITE},
-    {"workbook_activate", VBA_K_AUTOEXEC},
-    {"workbook_beforeclose", VBA_K_AUTOEXEC},
-    {"workbook_close", VBA_K_AUTOEXEC}, {"workbook_open", VBA_K_AUTOEXEC},
-    {"write", VBA_K_WRITEMETHOD}, {"writeline", VBA_K_WRITEMETHOD},
-    {"writeprocessmemory", VBA_K_WRITE}, {"writetext", VBA_K_WRITE},
-    {"wscript.shell", VBA_K_EXECUTE},
+	{"adodb.stream", VBA_K_WRITE}, {"altstartuppath", VBA_K_WRITE},
+	{"append", VBA_K_OPENMODE}, {"auto_close", VBA_K_AUTOEXEC},
+	{"auto_open", VBA_K_AUTOEXEC}, {"autoclose", VBA_K_AUTOEXEC},
+	{"autoexec", VBA_K_AUTOEXEC}, {"autoexit", VBA_K_AUTOEXEC},
+	{"autonew", VBA_K_AUTOEXEC}, {"autoopen", VBA_K_AUTOEXEC},
+	{"binary", VBA_K_OPENMODE}, {"callbyname", VBA_K_EXECUTE},
+	{"chr", VBA_K_CHR}, {"chrb", VBA_K_CHR}, {"chrw", VBA_K_CHR},
+	{"copyfile", VBA_K_WRITE}, {"createobject", VBA_K_EXECUTE},
+	{"createtextfile", VBA_K_WRITE}, {"createthread", VBA_K_EXECUTE},
+	{"declare", VBA_K_DECLARE}, {"document_beforeclose", VBA_K_AUTOEXEC},
+	{"document_close", VBA_K_AUTOEXEC}, {"document_new", VBA_K_AUTOEXEC},
+	{"document_open", VBA_K_AUTOEXEC},
+	{"documentbeforeclose", VBA_K_AUTOEXEC},
+	{"documentchange", VBA_K_AUTOEXEC}, {"documentopen", VBA_K_AUTOEXEC},
+	{"environ", VBA_K_INDICATOR}, {"exec", VBA_K_EXECUTE},
+	{"executeexcel4macro", VBA_K_EXECUTE}, {"filecopy", VBA_K_WRITE},
+	{"filesaveas", VBA_K_WRITE}, {"followhyperlink", VBA_K_EXECUTE},
+	{"getobject", VBA_K_EXECUTE}, {"http", VBA_K_URL}, {"https", VBA_K_URL},
+	{"kill", VBA_K_WRITE}, {"lib", VBA_K_LIB}, {"macscript", VBA_K_EXECUTE},
+	{"mkdir", VBA_K_WRITE}, {"newdocument", VBA_K_AUTOEXEC},
+	{"open", VBA_K_OPEN}, {"output", VBA_K_OPENMODE},
+	{"powershell", VBA_K_INDICATOR}, {"property", VBA_K_PROPERTY},
+	{"put", VBA_K_PUT}, {"random", VBA_K_OPENMODE},
+	{"register", VBA_K_EXECUTE}, {"rmdir", VBA_K_WRITE},
+	{"rtlmovememory", VBA_K_WRITE}, {"run", VBA_K_EXECUTE},
+	{"saveas", VBA_K_WRITE}, {"saveasrtf", VBA_K_WRITE},
+	{"savesetting", VBA_K_WRITE}, {"savetofile", VBA_K_WRITE},
+	{"sendkeys", VBA_K_EXECUTE}, {"setattr", VBA_K_WRITE},
+	{"settimer", VBA_K_EXECUTE}, {"shell", VBA_K_EXECUTE},
+	{"shellexecute", VBA_K_EXECUTE}, {"shellexecutea", VBA_K_EXECUTE},
+	{"strreverse", VBA_K_INDICATOR}, {"urldownloadtofile", VBA_K_WRITE},
+	{"urldownloadtofilea", VBA_K_WRITE}, {"virtualalloc", VBA_K_WRITE},
+	{"workbook_activate", VBA_K_AUTOEXEC},
+	{"workbook_beforeclose", VBA_K_AUTOEXEC},
+	{"workbook_close", VBA_K_AUTOEXEC}, {"workbook_open", VBA_K_AUTOEXEC},
+	{"write", VBA_K_WRITEMETHOD}, {"writeline", VBA_K_WRITEMETHOD},
+	{"writeprocessmemory", VBA_K_WRITE}, {"writetext", VBA_K_WRITE},
+	{"wscript.shell", VBA_K_EXECUTE},
 };
+/* clang-format on */
 
 /* Event procedures that run without the user choosing a macro: any
  * Object_Event whose event is one of these (mraptor's \w+_(...)), plus
  * _Activate.  Sorted by strcmp. */
 static const char *const vba_events[] = {
-    "activate",        "beforenavigate2",  "beforescriptexecute",
-    "change",          "click",            "documentcomplete",
-    "downloadbegin",   "downloadcomplete", "filedownload",
-    "gotfocus",        "layout",           "lostfocus",
-    "mouseenter",      "mousehover",       "mouseleave",
-    "mousemove",       "navigatecomplete2", "navigateerror",
-    "onconnecting",    "painted",          "painting",
-    "progresschange",  "propertychange",   "resize",
-    "setsecurelockicon", "statustextchange", "titlechange",
+    "activate",
+    "beforenavigate2",
+    "beforescriptexecute",
+    "change",
+    "click",
+    "documentcomplete",
+    "downloadbegin",
+    "downloadcomplete",
+    "filedownload",
+    "gotfocus",
+    "layout",
+    "lostfocus",
+    "mouseenter",
+    "mousehover",
+    "mouseleave",
+    "mousemove",
+    "navigatecomplete2",
+    "navigateerror",
+    "onconnecting",
+    "painted",
+    "painting",
+    "progresschange",
+    "propertychange",
+    "resize",
+    "setsecurelockicon",
+    "statustextchange",
+    "titlechange",
 };
 
 /* Longest word the tables hold, with room to spare. */
@@ -770,7 +770,8 @@ vba_ipv4(vba_lex_t *lx, size_t start)
 		return EMG_OK;
 	for (int i = 0; i < 4; i++) {
 		unsigned v = 0, digits = 0;
-		while (p < n && vba_is_digit((unsigned char)s[p]) && digits < 4) {
+		while (p < n && vba_is_digit((unsigned char)s[p]) &&
+		       digits < 4) {
 			v = v * 10 + (unsigned)(s[p++] - '0');
 			digits++;
 		}
@@ -831,8 +832,8 @@ vba_word(vba_lex_t *lx, size_t start, size_t end)
 	/* "ADODB.Stream", "WScript.Shell": the pair is the keyword. */
 	if (dotted && lx->have_prev && lx->prev_end + 1 == start) {
 		kw = vba_lookup(lx, s + lx->prev_start, end - lx->prev_start);
-		if (kw != NULL && (kw->kind == VBA_K_WRITE ||
-		                   kw->kind == VBA_K_EXECUTE))
+		if (kw != NULL &&
+		    (kw->kind == VBA_K_WRITE || kw->kind == VBA_K_EXECUTE))
 			return vba_note(kw->kind == VBA_K_WRITE ? &out->write
 			                                        : &out->execute,
 			                s + lx->prev_start,
@@ -849,24 +850,18 @@ vba_word(vba_lex_t *lx, size_t start, size_t end)
 	case VBA_K_WRITE: return vba_note(&out->write, w, n);
 	case VBA_K_EXECUTE: return vba_note(&out->execute, w, n);
 	case VBA_K_INDICATOR: return vba_note(&out->indicators, w, n);
-	case VBA_K_CHR:
-		lx->chr_uses++;
-		return EMG_OK;
+	case VBA_K_CHR: lx->chr_uses++; return EMG_OK;
 	case VBA_K_URL: return vba_url(lx, start, end);
 	case VBA_K_OPEN:
 		if (!dotted)
 			lx->line_open = true;
 		return EMG_OK;
-	case VBA_K_DECLARE:
-		lx->line_declare = true;
-		return EMG_OK;
+	case VBA_K_DECLARE: lx->line_declare = true; return EMG_OK;
 	case VBA_K_LIB:
 		return lx->line_declare
 		           ? vba_note_str(&out->execute, "Declare Lib")
 		           : EMG_OK;
-	case VBA_K_PROPERTY:
-		lx->prev_property = true;
-		return EMG_OK;
+	case VBA_K_PROPERTY: lx->prev_property = true; return EMG_OK;
 	case VBA_K_PUT:
 		return dotted || was_property ? EMG_OK
 		                              : vba_note(&out->write, w, n);
@@ -878,7 +873,8 @@ vba_word(vba_lex_t *lx, size_t start, size_t end)
 	}
 	if (lx->line_open) {
 		char buf[VBA_WORD_MAX + 16];
-		int len = snprintf(buf, sizeof(buf), "Open ... %.*s", (int)n, w);
+		int len =
+		    snprintf(buf, sizeof(buf), "Open ... %.*s", (int)n, w);
 		return vba_note(&out->write, buf, (size_t)len);
 	}
 	if (kw->kind == VBA_K_WRITEMETHOD) {
@@ -933,8 +929,8 @@ vba_b64_step(vba_lex_t *lx, vba_b64_t *r, bool in_string, unsigned char c)
 static bool
 vba_continued(const char *s, size_t line_start, size_t p)
 {
-	while (p > line_start && (s[p - 1] == '\r' || s[p - 1] == ' ' ||
-	                          s[p - 1] == '\t'))
+	while (p > line_start &&
+	       (s[p - 1] == '\r' || s[p - 1] == ' ' || s[p - 1] == '\t'))
 		p--;
 	return p >= line_start + 2 && s[p - 1] == '_' &&
 	       (s[p - 2] == ' ' || s[p - 2] == '\t');
@@ -1114,15 +1110,16 @@ vba_module(vba_scan_t *sc, const char *project, const vba_module_t *m)
 		return vba_problem(sc, "%s: stream name too long", label);
 	/* The stream is p-code then the compressed source; compression
 	 * never grows text by more than 1/8 plus chunk headers. */
-	size_t max = vba_sat_add(m->offset, vba_sat_add(sc->source_left,
-	                                                sc->source_left / 4));
+	size_t max = vba_sat_add(
+	    m->offset, vba_sat_add(sc->source_left, sc->source_left / 4));
 	st = vba_read(sc, path, vba_sat_add(max, 65536), label, &raw, &rawlen);
 	if (st != EMG_OK || raw == NULL)
 		return st;
 	if (m->offset > rawlen) {
 		free(raw);
-		return vba_problem(sc, "%s: source offset %u past the end "
-		                       "of its stream",
+		return vba_problem(sc,
+		                   "%s: source offset %u past the end "
+		                   "of its stream",
 		                   label, (unsigned)m->offset);
 	}
 	const char *why;
@@ -1134,15 +1131,16 @@ vba_module(vba_scan_t *sc, const char *project, const vba_module_t *m)
 	sc->modules++;
 	sc->source_left -= srclen;
 	sc->out->source_bytes += srclen;
-	emg_status_t ast = vba_analyze_source((const char *)src, srclen,
-	                                      sc->out);
+	emg_status_t ast =
+	    vba_analyze_source((const char *)src, srclen, sc->out);
 	free(src);
 	if (ast != EMG_OK)
 		return ast;
 	if (st == EMG_ELIMIT) {
 		sc->stopped = true;
-		return vba_problem(sc, "LimitArchiveBytes reached after %zu "
-		                       "modules",
+		return vba_problem(sc,
+		                   "LimitArchiveBytes reached after %zu "
+		                   "modules",
 		                   sc->modules);
 	}
 	if (st == EMG_EPARSE)

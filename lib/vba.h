@@ -21,20 +21,22 @@
 #include "strlist.h"
 
 typedef struct vba_result {
-	bool present;            /* at least one VBA project (a VBA storage
-	                          * with a "dir" stream, or PowerPoint's) */
-	emg_strlist_t projects;  /* where each is: "Macros/VBA",
-	                          * "_VBA_PROJECT_CUR/VBA", "VBA" */
-	emg_strlist_t modules;   /* module names, in project order */
-	size_t source_bytes;     /* decompressed source read, all modules */
+	bool present;           /* at least one VBA project (a VBA storage
+	                         * with a "dir" stream, or PowerPoint's) */
+	emg_strlist_t projects; /* where each is: "Macros/VBA",
+	                         * "_VBA_PROJECT_CUR/VBA", "VBA" */
+	emg_strlist_t modules;  /* module names, in project order */
+	size_t source_bytes;    /* decompressed source read, all modules */
 	/* The mraptor rule's three families: each list holds the keywords
 	 * matched (first spelling seen, at most VBA_MAX_KEYWORDS each). */
-	emg_strlist_t autoexec;  /* "AutoOpen", "Workbook_Open", ... */
-	emg_strlist_t write;     /* "FileCopy", "ADODB.Stream", ... */
-	emg_strlist_t execute;   /* "Shell", "CreateObject", ... */
+	emg_strlist_t autoexec; /* "AutoOpen", "Workbook_Open", ... */
+	emg_strlist_t write;    /* "FileCopy", "ADODB.Stream", ... */
+	emg_strlist_t execute;  /* "Shell", "CreateObject", ... */
 	/* Suspicious indicators for the finding's detail: "URL
-	 * http://192.0.2.1/x", "powershell", "-enc", "base64 string",
-	 * "Chr() obfuscation", "StrReverse" (at most VBA_MAX_KEYWORDS). */
+	 * http://192.0.2.1" (scheme and host only, at most 3 URLs),
+	 * "IP 192.0.2.1", "powershell", "-enc", "base64 string",
+	 * "Chr() obfuscation", "StrReverse", "Environ" (at most
+	 * VBA_MAX_KEYWORDS). */
 	emg_strlist_t indicators;
 	/* What could not be read: "module Module1: corrupt compressed
 	 * container", "LimitArchiveBytes reached after 3 modules". */
@@ -56,8 +58,7 @@ emg_status_t vba_scan_ole(ole_file_t *ole, size_t max_source,
 
 /* Judge the source text SRC (LEN bytes, any 8-bit code page) with the
  * mraptor rule and the indicators, adding to OUT. */
-emg_status_t vba_analyze_source(const char *src, size_t len,
-                                vba_result_t *out);
+emg_status_t vba_analyze_source(const char *src, size_t len, vba_result_t *out);
 
 /* MS-OVBA 2.4.1 decompression of the CompressedContainer at IN (LEN bytes)
  * into *OUT (malloc'd, NUL-terminated, caller frees), at most MAX bytes.
@@ -68,7 +69,8 @@ emg_status_t vba_analyze_source(const char *src, size_t len,
 emg_status_t vba_decompress(const uint8_t *in, size_t len, size_t max,
                             uint8_t **out, size_t *outlen);
 
-/* Most modules taken from one dir stream; more is EMG_ELIMIT. */
+/* Most modules taken from one dir stream (more is EMG_ELIMIT) and read
+ * into one vba_result_t (more is a line in problems). */
 #define VBA_MAX_MODULES 1024
 /* Longest module or stream name kept, in bytes of the record. */
 #define VBA_NAME_MAX 256

@@ -57,7 +57,8 @@ fuzz_dir(const uint8_t *d, size_t n)
 	if (dir.n > VBA_MAX_MODULES)
 		abort();
 	for (size_t i = 0; i < dir.n && st != EMG_ENOMEM; i++)
-		if (dir.modules[i].name == NULL || dir.modules[i].stream == NULL)
+		if (dir.modules[i].name == NULL ||
+		    dir.modules[i].stream == NULL)
 			abort();
 	vba_dir_free(&dir);
 }

@@ -76,13 +76,13 @@ utf16(const char *s, uint8_t *u)
 static void
 tb_project_info(tbuf_t *b, unsigned codepage, unsigned modules)
 {
-	uint8_t four[4] = {1, 0, 0, 0}, cp[2] = {(uint8_t)codepage,
-	                                         (uint8_t)(codepage >> 8)};
-	tb_rec(b, 0x0001, four, 4);         /* SYSKIND */
+	uint8_t four[4] = {1, 0, 0, 0},
+	        cp[2] = {(uint8_t)codepage, (uint8_t)(codepage >> 8)};
+	tb_rec(b, 0x0001, four, 4);           /* SYSKIND */
 	tb_rec(b, 0x0002, "\x09\x04\0\0", 4); /* LCID */
 	tb_rec(b, 0x0014, "\x09\x04\0\0", 4); /* LCIDINVOKE */
-	tb_rec(b, 0x0003, cp, 2);            /* CODEPAGE */
-	tb_rec(b, 0x0004, "Project", 7);     /* NAME */
+	tb_rec(b, 0x0003, cp, 2);             /* CODEPAGE */
+	tb_rec(b, 0x0004, "Project", 7);      /* NAME */
 	tb_rec(b, 0x0005, NULL, 0);
 	tb_rec(b, 0x0040, NULL, 0);
 	/* PROJECTVERSION: "size" 4 and then six bytes. */
@@ -101,9 +101,9 @@ tb_project_info(tbuf_t *b, unsigned codepage, unsigned modules)
 static void
 tb_module(tbuf_t *b, const char *name, const char *stream, uint32_t offset)
 {
-	uint8_t u[128], off[4] = {(uint8_t)offset, (uint8_t)(offset >> 8),
-	                          (uint8_t)(offset >> 16),
-	                          (uint8_t)(offset >> 24)};
+	uint8_t u[128],
+	    off[4] = {(uint8_t)offset, (uint8_t)(offset >> 8),
+	              (uint8_t)(offset >> 16), (uint8_t)(offset >> 24)};
 	tb_rec(b, 0x0019, name, strlen(name));
 	tb_rec(b, 0x0047, u, utf16(name, u));
 	tb_rec(b, 0x001A, stream, strlen(stream));
@@ -164,7 +164,8 @@ joined(const emg_strlist_t *l)
 	return buf;
 }
 
-/* ---- decompression -------------------------------------------------------- */
+/* ---- decompression --------------------------------------------------------
+ */
 
 typedef struct dvec {
 	const char *name;
@@ -291,7 +292,8 @@ START_TEST(test_decompress_bad)
 }
 END_TEST
 
-/* ---- the dir stream ------------------------------------------------------- */
+/* ---- the dir stream -------------------------------------------------------
+ */
 
 START_TEST(test_parse_dir)
 {
@@ -392,7 +394,8 @@ START_TEST(test_parse_dir_names)
 }
 END_TEST
 
-/* ---- projects in compound files ------------------------------------------- */
+/* ---- projects in compound files -------------------------------------------
+ */
 
 static const char autoopen_src[] = "Attribute VB_Name = \"Module1\"\r\n"
                                    "Sub AutoOpen()\r\n"
@@ -502,8 +505,9 @@ START_TEST(test_scan_damaged)
 	ck_assert(r.present);
 	ck_assert_uint_eq(r.modules.n, 4);
 	ck_assert(vba_is_autoexec(&r));
-	ck_assert_msg(has_prefix(&r.problems, "module Missing: stream "
-	                                      "Macros/VBA/NoSuchStream missing"),
+	ck_assert_msg(has_prefix(&r.problems,
+	                         "module Missing: stream "
+	                         "Macros/VBA/NoSuchStream missing"),
 	              "%s", joined(&r.problems));
 	ck_assert_msg(has(&r.problems, "module Broken: corrupt compressed "
 	                               "source (bad chunk signature)"),
@@ -549,7 +553,7 @@ END_TEST
 
 typedef struct rcase {
 	const char *src;
-	bool rule;            /* vba_is_autoexec */
+	bool rule; /* vba_is_autoexec */
 	/* Expected in each list, or NULL: that list stays empty. */
 	const char *autoexec;
 	const char *write;
@@ -565,8 +569,7 @@ static const rcase_t rule_cases[] = {
      "SHELL"},
     {"Sub AutoOpen()\n  ShellFish = MyShell + Shell2\nEnd Sub\n", false,
      "AutoOpen", NULL, NULL},
-    {"Sub MyAutoOpenX()\n  Shell \"x\"\nEnd Sub\n", false, NULL, NULL,
-     "Shell"},
+    {"Sub MyAutoOpenX()\n  Shell \"x\"\nEnd Sub\n", false, NULL, NULL, "Shell"},
     {"Shell \"calc\"\n", false, NULL, NULL, "Shell"},
     {"Private Sub Document_Open()\n"
      "  Set o = CreateObject(\"WScript.Shell\")\nEnd Sub\n",
@@ -597,8 +600,7 @@ static const rcase_t rule_cases[] = {
      true, "InkPicture1_Painted", "ADODB.Stream", "CreateObject"},
     {"Sub Worksheet_Activate()\n  Application.Run \"x\"\nEnd Sub\n", true,
      "Worksheet_Activate", NULL, "Run"},
-    {"Sub AutoOpen()\n  Call Helper\nEnd Sub\n", false, "AutoOpen", NULL,
-     NULL},
+    {"Sub AutoOpen()\n  Call Helper\nEnd Sub\n", false, "AutoOpen", NULL, NULL},
     {"Sub AutoOpen()\n  x = CallByName(o, \"m\", VbMethod)\nEnd Sub\n", true,
      "AutoOpen", NULL, "CallByName"},
     {"Sub Auto_Close()\n  Workbooks.Open \"x\" ' Binary\nEnd Sub\n", false,
@@ -628,8 +630,8 @@ START_TEST(test_rule)
 				              joined(lists[k]));
 			else
 				ck_assert_msg(has(lists[k], want[k]),
-				              "case %zu: no %s in %s", i, want[k],
-				              joined(lists[k]));
+				              "case %zu: no %s in %s", i,
+				              want[k], joined(lists[k]));
 		}
 		vba_result_free(&r);
 	}
@@ -639,32 +641,86 @@ END_TEST
 /* Every keyword of the families, one at a time, in odd case. */
 START_TEST(test_rule_every_keyword)
 {
-	static const char *const autoexec[] = {
-	    "AutoExec", "AutoOpen", "Auto_Open", "AutoClose", "Auto_Close",
-	    "AutoExit", "AutoNew", "Document_Open", "DocumentOpen",
-	    "Document_Close", "DocumentBeforeClose", "Document_BeforeClose",
-	    "DocumentChange", "Document_New", "NewDocument", "Workbook_Open",
-	    "Workbook_Activate", "Workbook_Close", "Workbook_BeforeClose",
-	    "Sheet1_Activate", "Img_Painted", "Tx_GotFocus", "Tx_LostFocus",
-	    "Frame1_Click", "TabStrip1_Change", "Web_BeforeNavigate2",
-	    "Img_MouseMove", "Form_Resize", "Ink_Painting", "Lbl_MouseHover",
-	    "F_Layout", "W_DocumentComplete", "W_DownloadBegin",
-	    "W_DownloadComplete", "W_FileDownload", "W_NavigateComplete2",
-	    "W_NavigateError", "W_ProgressChange", "W_PropertyChange",
-	    "W_SetSecureLockIcon", "W_StatusTextChange", "W_TitleChange",
-	    "W_MouseEnter", "W_MouseLeave", "W_OnConnecting",
-	    "W_BeforeScriptExecute"};
-	static const char *const write[] = {
-	    "FileCopy", "CopyFile", "Kill", "CreateTextFile", "VirtualAlloc",
-	    "RtlMoveMemory", "URLDownloadToFile", "URLDownloadToFileA",
-	    "AltStartupPath", "WriteProcessMemory", "WriteText", "SaveToFile",
-	    "SaveAs", "SaveAsRTF", "FileSaveAs", "MkDir", "RmDir",
-	    "SaveSetting", "SetAttr"};
-	static const char *const execute[] = {
-	    "Shell", "CreateObject", "GetObject", "SendKeys", "Run",
-	    "MacScript", "FollowHyperlink", "CreateThread", "ShellExecute",
-	    "ShellExecuteA", "ExecuteExcel4Macro", "EXEC", "REGISTER",
-	    "SetTimer", "CallByName"};
+	static const char *const autoexec[] = {"AutoExec",
+	                                       "AutoOpen",
+	                                       "Auto_Open",
+	                                       "AutoClose",
+	                                       "Auto_Close",
+	                                       "AutoExit",
+	                                       "AutoNew",
+	                                       "Document_Open",
+	                                       "DocumentOpen",
+	                                       "Document_Close",
+	                                       "DocumentBeforeClose",
+	                                       "Document_BeforeClose",
+	                                       "DocumentChange",
+	                                       "Document_New",
+	                                       "NewDocument",
+	                                       "Workbook_Open",
+	                                       "Workbook_Activate",
+	                                       "Workbook_Close",
+	                                       "Workbook_BeforeClose",
+	                                       "Sheet1_Activate",
+	                                       "Img_Painted",
+	                                       "Tx_GotFocus",
+	                                       "Tx_LostFocus",
+	                                       "Frame1_Click",
+	                                       "TabStrip1_Change",
+	                                       "Web_BeforeNavigate2",
+	                                       "Img_MouseMove",
+	                                       "Form_Resize",
+	                                       "Ink_Painting",
+	                                       "Lbl_MouseHover",
+	                                       "F_Layout",
+	                                       "W_DocumentComplete",
+	                                       "W_DownloadBegin",
+	                                       "W_DownloadComplete",
+	                                       "W_FileDownload",
+	                                       "W_NavigateComplete2",
+	                                       "W_NavigateError",
+	                                       "W_ProgressChange",
+	                                       "W_PropertyChange",
+	                                       "W_SetSecureLockIcon",
+	                                       "W_StatusTextChange",
+	                                       "W_TitleChange",
+	                                       "W_MouseEnter",
+	                                       "W_MouseLeave",
+	                                       "W_OnConnecting",
+	                                       "W_BeforeScriptExecute"};
+	static const char *const write[] = {"FileCopy",
+	                                    "CopyFile",
+	                                    "Kill",
+	                                    "CreateTextFile",
+	                                    "VirtualAlloc",
+	                                    "RtlMoveMemory",
+	                                    "URLDownloadToFile",
+	                                    "URLDownloadToFileA",
+	                                    "AltStartupPath",
+	                                    "WriteProcessMemory",
+	                                    "WriteText",
+	                                    "SaveToFile",
+	                                    "SaveAs",
+	                                    "SaveAsRTF",
+	                                    "FileSaveAs",
+	                                    "MkDir",
+	                                    "RmDir",
+	                                    "SaveSetting",
+	                                    "SetAttr"};
+	static const char *const execute[] = {"Shell",
+	                                      "CreateObject",
+	                                      "GetObject",
+	                                      "SendKeys",
+	                                      "Run",
+	                                      "MacScript",
+	                                      "FollowHyperlink",
+	                                      "CreateThread",
+	                                      "ShellExecute",
+	                                      "ShellExecuteA",
+	                                      "ExecuteExcel4Macro",
+	                                      "EXEC",
+	                                      "REGISTER",
+	                                      "SetTimer",
+	                                      "CallByName"};
 	char src[256];
 	vba_result_t r;
 
@@ -687,14 +743,14 @@ START_TEST(test_rule_every_keyword)
 				upper[k] = (char)(families[f][i][k] ^
 				                  (k % 2 ? 0x20 : 0));
 			upper[k] = '\0';
-			snprintf(src, sizeof(src), "Sub AutoOpen()\n x = %s(1)\n",
-			         upper);
+			snprintf(src, sizeof(src),
+			         "Sub AutoOpen()\n x = %s(1)\n", upper);
 			memset(&r, 0, sizeof(r));
 			vba_analyze_source(src, strlen(src), &r);
 			ck_assert_msg(vba_is_autoexec(&r), "%s", upper);
-			ck_assert_msg(has(f == 0 ? &r.write : &r.execute,
-			                  families[f][i]),
-			              "%s", families[f][i]);
+			ck_assert_msg(
+			    has(f == 0 ? &r.write : &r.execute, families[f][i]),
+			    "%s", families[f][i]);
 			vba_result_free(&r);
 		}
 	}
@@ -759,8 +815,8 @@ START_TEST(test_indicator_limits)
 	/* Five URLs: three named. */
 	for (int i = 0; i < 5; i++)
 		k += (size_t)snprintf(src + k, sizeof(src) - k,
-		                      "u%d = \"http://h%d.example.invalid/\"\n", i,
-		                      i);
+		                      "u%d = \"http://h%d.example.invalid/\"\n",
+		                      i, i);
 	vba_analyze_source(src, k, &r);
 	size_t urls = 0;
 	for (size_t i = 0; i < r.indicators.n; i++)
@@ -773,8 +829,8 @@ START_TEST(test_indicator_limits)
 		k = (size_t)snprintf(src, sizeof(src), "s = ");
 		for (int i = 0; i < n; i++)
 			k += (size_t)snprintf(src + k, sizeof(src) - k,
-			                      "%s(%d) & ", i % 2 ? "ChrW" : "Chr",
-			                      65 + i);
+			                      "%s(%d) & ",
+			                      i % 2 ? "ChrW" : "Chr", 65 + i);
 		memset(&r, 0, sizeof(r));
 		vba_analyze_source(src, k, &r);
 		ck_assert_int_eq(has(&r.indicators, "Chr() obfuscation"),
@@ -785,9 +841,9 @@ START_TEST(test_indicator_limits)
 	/* Every list stays within VBA_MAX_KEYWORDS. */
 	k = 0;
 	for (int i = 0; i < 40 && k + 64 < sizeof(src); i++)
-		k += (size_t)snprintf(src + k, sizeof(src) - k,
-		                      "Sub B%d_Click()\nx = \"http://192.0.2.%d/\"\n",
-		                      i, i + 1);
+		k += (size_t)snprintf(
+		    src + k, sizeof(src) - k,
+		    "Sub B%d_Click()\nx = \"http://192.0.2.%d/\"\n", i, i + 1);
 	memset(&r, 0, sizeof(r));
 	vba_analyze_source(src, k, &r);
 	ck_assert_uint_eq(r.autoexec.n, VBA_MAX_KEYWORDS);
@@ -800,8 +856,8 @@ END_TEST
 
 /* libgsf's module names for the project at PROJECT of OLE, joined. */
 static size_t
-gsf_module_count(ole_file_t *ole, const char *project,
-                 const vba_result_t *r, size_t *agree)
+gsf_module_count(ole_file_t *ole, const char *project, const vba_result_t *r,
+                 size_t *agree)
 {
 	struct _GsfInfile *stg = ole_storage(ole, project);
 	size_t n = 0;
@@ -855,8 +911,7 @@ zip_member(const uint8_t *d, size_t n, const char *dir, const char *name,
  * gsf_input_find_vba (compound file or OOXML zip) all appear in R, and
  * as many. */
 static void
-gsf_agrees(const char *what, const uint8_t *d, size_t n,
-           const vba_result_t *r)
+gsf_agrees(const char *what, const uint8_t *d, size_t n, const vba_result_t *r)
 {
 	GsfInput *in = gsf_input_memory_new(d, (gsf_off_t)n, FALSE);
 	GsfInfileMSVBA *vba = gsf_input_find_vba(in, NULL);
@@ -969,7 +1024,8 @@ ppt_scan(const uint8_t *doc, size_t n, vba_result_t *r, size_t *gsf_n,
 				if (r->present) {
 					size_t a;
 					found++;
-					*gsf_n += gsf_module_count(ole, "VBA", r, &a);
+					*gsf_n +=
+					    gsf_module_count(ole, "VBA", r, &a);
 					*gsf_agree += a;
 				}
 				r->present = r->present || had;
@@ -997,9 +1053,9 @@ START_TEST(test_corpus_ppt)
 	/* The .ppt itself has no VBA storage: it is inside the stream. */
 	ck_assert_int_eq(vba_scan_ole(ole, 1 << 20, &r), EMG_OK);
 	ck_assert(!r.present);
-	ck_assert_int_eq(ole_read(ole, "PowerPoint Document", 64 << 20, &doc,
-	                          &doclen),
-	                 EMG_OK);
+	ck_assert_int_eq(
+	    ole_read(ole, "PowerPoint Document", 64 << 20, &doc, &doclen),
+	    EMG_OK);
 	ck_assert_ptr_nonnull(doc);
 	ck_assert_uint_eq(ppt_scan(doc, doclen, &r, &gsf_n, &gsf_agree), 1);
 	ck_assert(r.present);
@@ -1059,8 +1115,9 @@ START_TEST(test_corpus_no_vba)
 			continue;
 		*tab = '\0';
 		/* The two files whose VBA storage we read directly. */
-		bool vba = strstr(line, "autostart-encrypt-standardpassword.xls") &&
-		           !strstr(line, ".xlsm") && !strstr(line, ".xlsb");
+		bool vba =
+		    strstr(line, "autostart-encrypt-standardpassword.xls") &&
+		    !strstr(line, ".xlsm") && !strstr(line, ".xlsb");
 		size_t n;
 		uint8_t *d = tu_corpus_read(line, &n);
 		if (d == NULL || !ole_is_cfb(d, n)) {
@@ -1071,7 +1128,8 @@ START_TEST(test_corpus_no_vba)
 		if (ole_open(d, n, &ole, NULL, 0) == EMG_OK) {
 			vba_result_t r = {0};
 			ole_files++;
-			ck_assert_int_eq(vba_scan_ole(ole, 1 << 20, &r), EMG_OK);
+			ck_assert_int_eq(vba_scan_ole(ole, 1 << 20, &r),
+			                 EMG_OK);
 			ck_assert_msg(r.present == vba, "%s: present %d", line,
 			              r.present);
 			vba_result_free(&r);
