@@ -28,6 +28,7 @@ import os
 import sys
 import zipfile
 
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from cfbgen import Cfb, vba_project  # noqa: E402
 
@@ -136,12 +137,16 @@ DOCUMENT_XML = (
 
 
 def word_docm(module_src, path):
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
-        z.writestr("[Content_Types].xml", CONTENT_TYPES)
-        z.writestr("_rels/.rels", ROOT_RELS)
-        z.writestr("word/document.xml", DOCUMENT_XML)
-        z.writestr("word/_rels/document.xml.rels", DOC_RELS)
-        z.writestr("word/vbaProject.bin", vba_bin(module_src))
+    parts = [("[Content_Types].xml", CONTENT_TYPES), ("_rels/.rels", ROOT_RELS),
+             ("word/document.xml", DOCUMENT_XML),
+             ("word/_rels/document.xml.rels", DOC_RELS),
+             ("word/vbaProject.bin", vba_bin(module_src))]
+    with zipfile.ZipFile(path, "w") as z:
+        for name, data in parts:
+            # A fixed date: the same bytes on every run.
+            info = zipfile.ZipInfo(name, date_time=(2024, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            z.writestr(info, data)
 
 
 def write_bytes(path, data):
