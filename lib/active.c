@@ -724,4 +724,5 @@ const emg_analyzer_t active_analyzer = {
 	.symbols = active_symbols,
 	.n_symbols = sizeof(active_symbols) / sizeof(active_symbols[0]),
 	.check = active_check,
+	.outbound = true,
 };

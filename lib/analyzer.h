@@ -29,6 +29,10 @@ typedef struct emg_analyzer {
 	/* Run the checks; return EMG_OK unless something is truly broken
 	 * (out of memory).  Bad input is a finding, not an error. */
 	emg_status_t (*check)(emg_scan_t *scan, void *state);
+	/* Also run on outbound mail (an internal or authenticated client):
+	 * only the content checks are, never sender or thread checks,
+	 * which judge who wrote to us. */
+	bool outbound;
 } emg_analyzer_t;
 
 struct emg_scan {

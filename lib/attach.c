@@ -1001,4 +1001,5 @@ const emg_analyzer_t attach_analyzer = {
     .symbols = attach_symbols,
     .n_symbols = sizeof(attach_symbols) / sizeof(attach_symbols[0]),
     .check = attach_check,
+    .outbound = true,
 };

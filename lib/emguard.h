@@ -124,6 +124,9 @@ typedef struct emg_finding {
 double emg_report_score(const emg_report_t *report);
 emg_action_t emg_report_action(const emg_report_t *report);
 const char *emg_report_message_id(const emg_report_t *report);
+/* True when the message was judged as outbound (from InternalNetworks or
+ * an authenticated client): only its content was checked. */
+bool emg_report_outbound(const emg_report_t *report);
 size_t emg_report_finding_count(const emg_report_t *report);
 const emg_finding_t *emg_report_finding(const emg_report_t *report, size_t i);
 /* True when the report has a finding of SYMBOL. */

@@ -442,4 +442,5 @@ const emg_analyzer_t office_analyzer = {
     .symbols = office_symbols,
     .n_symbols = sizeof(office_symbols) / sizeof(office_symbols[0]),
     .check = office_check,
+    .outbound = true,
 };

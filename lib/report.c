@@ -95,6 +95,12 @@ double emg_report_score(const emg_report_t *r) { return r->score; }
 emg_action_t emg_report_action(const emg_report_t *r) { return r->action; }
 size_t emg_report_finding_count(const emg_report_t *r) { return r->n_findings; }
 
+bool
+emg_report_outbound(const emg_report_t *r)
+{
+	return r != NULL && r->outbound;
+}
+
 const char *
 emg_report_message_id(const emg_report_t *r)
 {

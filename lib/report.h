@@ -20,6 +20,7 @@ struct emg_report {
 	char *subject;           /* copy for reports without a message */
 	char *from;              /* first From address, or NULL */
 	unsigned elapsed_ms;
+	bool outbound;           /* judged as outbound: content checks only */
 };
 
 emg_status_t report_new(emg_report_t **out);

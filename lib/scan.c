@@ -56,6 +56,7 @@ const emg_analyzer_t unscannable_analyzer = {
 	.symbols = unscannable_symbols,
 	.n_symbols = sizeof(unscannable_symbols) / sizeof(unscannable_symbols[0]),
 	.check = unscannable_check,
+	.outbound = true,
 };
 
 const emg_analyzer_t *const analyzer_table[] = {
@@ -222,7 +223,10 @@ scan_run(emg_scanner_t *sc, emg_report_t *r, const emg_env_t *env,
 		.psl = sc->psl,
 		.report = r,
 	};
+	r->outbound = env->outbound;
 	for (size_t a = 0; a < analyzer_count; a++) {
+		if (env->outbound && !analyzer_table[a]->outbound)
+			continue;
 		uint64_t spent = limits_now_ms() - start;
 		if (spent > sc->cfg->limits.scan_time_ms) {
 			emg_status_t st = scan_emit(

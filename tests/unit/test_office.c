@@ -331,7 +331,45 @@ START_TEST(test_office_libgsf_reads_corpus)
 }
 END_TEST
 
-TESTUTIL_MAIN("office", test_office_libgsf_reads_corpus, test_office_ole_paths, test_office_corrupt_cfb,
+/* Outbound mail (an authenticated client) is checked for its content
+ * only: a macro document is still judged, who wrote it is not. */
+START_TEST(test_office_outbound_content_only)
+{
+	size_t len = 0;
+	uint8_t *doc = tu_corpus_read(
+	    OLETOOLS "excel4-macros/excel4_sample_macro.xlsm", &len);
+	if (doc == NULL)
+		return;
+	char *m = office_mail("資料です。", "資料.xlsm", doc, len);
+	/* A Reply-To in free mail: a sender check that fires inbound. */
+	char *m2 = g_strdup_printf("Reply-To: someone@gmail.test\r\n%s", m);
+	const char *conf = "InternalDomains example.test\n"
+	                   "FreemailDomains gmail.test\n";
+	emg_envelope_t env = {.client_ip = "192.0.2.9", .auth_user = "staff"};
+	emg_report_t *r = tu_scan(conf, m2, &env);
+	ck_assert(emg_report_outbound(r));
+	ck_assert_msg(office_find(r, "OFFICE_XLM_MACRO") != NULL, "%s",
+	              tu_symbols(r));
+	for (size_t i = 0; i < emg_report_finding_count(r); i++)
+		ck_assert_msg(strncmp(emg_report_finding(r, i)->category,
+		                      "spoof.", 6) != 0,
+		              "%s", tu_symbols(r));
+	emg_report_free(r);
+	r = tu_scan(conf, m2, NULL);
+	ck_assert(!emg_report_outbound(r));
+	bool spoof = false;
+	for (size_t i = 0; i < emg_report_finding_count(r); i++)
+		spoof |= strncmp(emg_report_finding(r, i)->category, "spoof.",
+		                 6) == 0;
+	ck_assert_msg(spoof, "inbound: %s", tu_symbols(r));
+	emg_report_free(r);
+	g_free(m2);
+	free(m);
+	free(doc);
+}
+END_TEST
+
+TESTUTIL_MAIN("office", test_office_outbound_content_only, test_office_libgsf_reads_corpus, test_office_ole_paths, test_office_corrupt_cfb,
               test_office_truncated, test_office_embedded_lnk,
               test_office_xlm, test_office_velvet_sweatshop,
               test_office_password_in_body, test_office_template_and_dde,
