@@ -1,0 +1,1 @@
+/* ooxml_int.h - SCAFFOLD */

@@ -1,0 +1,1 @@
+/* SCAFFOLD: replaced by the module owner; not done. */
