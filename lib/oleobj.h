@@ -80,7 +80,7 @@ emg_status_t oleobj_ppt_storages(const uint8_t *doc, size_t n, size_t max_files,
 emg_status_t oleobj_word_dde(const uint8_t *w, size_t n, emg_strlist_t *out);
 
 /* True when the field instruction INS starts (after blanks) with the word
- * DDE or DDEAUTO, in any case: shared with the RTF and OOXML readers. */
+ * DDE or DDEAUTO, in any case (rtf.c judges \fldinst text with it too). */
 bool oleobj_is_dde(const char *ins);
 
 void oleobj_list_free(oleobj_list_t *l);
