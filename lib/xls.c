@@ -1,7 +1,10 @@
 /*
  * xls.c - Excel 4.0 (XLM) macros and DDE links in what Excel opens (see
  * xls.h): the BIFF5/BIFF8 Workbook stream of .xls/.xlt/.xla, the BIFF12
- * workbook part of .xlsb, SYLK and CSV text.
+ * workbook part of .xlsb, SYLK and CSV text.  This file reads BIFF5/8 and
+ * BIFF12 and holds the helpers that build the result lists; SYLK and CSV
+ * are read in xls_text.c (helpers shared through the internal part of
+ * xls.h).
  *
  * BIFF is a chain of records (type u16, length u16).  The globals
  * substream comes first; each BOUNDSHEET there gives the offset of a sheet
@@ -16,9 +19,7 @@
  * result again.
  *
  * BIFF12 records have variable-length types and sizes; of xl/workbook.bin
- * only the sheets (BrtBundleSh) and names (BrtName) are read.  SYLK is
- * read line by line (O, C and NN records), CSV cell by cell (a cell that
- * starts with = + - or @ is a formula); of CSV only DDE calls are taken.
+ * only the sheets (BrtBundleSh) and names (BrtName) are read.
  *
  * Every walk is bounded by the stream, by XLS_MAX_RECORDS record headers
  * and by XLS_MAX_WORK payload bytes joined or parsed over the whole call,
@@ -37,17 +38,12 @@
 
 #define XLS_MAX_SHEETS 32        /* entries of SHEETS (and SHEET_RELS) */
 #define XLS_MAX_NAMES 16         /* entries of AUTO_NAMES */
-#define XLS_MAX_FORMULAS 16      /* entries of FORMULAS */
-#define XLS_MAX_DDE 16           /* entries of DDE */
 #define XLS_MAX_PROBLEMS 16      /* entries of PROBLEMS, then one "more" */
 #define XLS_MAX_WALKS 256        /* sheet substreams walked */
 #define XLS_MAX_DEPTH 8          /* nested BOF..EOF (charts inside a sheet) */
 #define XLS_MAX_JOIN 65536       /* bytes of a record joined with CONTINUEs */
 #define XLS_MAX_WORK (64u << 20) /* payload bytes joined or parsed */
-#define XLS_TEXT_MAX 1024        /* code points of one string examined */
-#define XLS_ENTRY_MAX 200        /* bytes of one listed entry */
-/* Bytes of one SYLK or CSV formula examined: Excel's own formula limit. */
-#define XLS_FIELD_MAX 8192
+/* XLS_MAX_FORMULAS, XLS_MAX_DDE, XLS_TEXT_MAX, XLS_ENTRY_MAX: xls.h */
 
 #define XLS_RT_FORMULA 0x0006
 #define XLS_RT_EOF 0x000A
@@ -79,11 +75,7 @@
  * suspicious ones (code execution, files, DDE channels) are also listed
  * in FORMULAS.  ID is the Ftab index, XLS_NO_FTAB for commands. */
 #define XLS_NO_FTAB 0xFFFF
-static const struct xls_fn {
-	uint16_t id;
-	bool suspicious;
-	const char *name;
-} xls_fns[] = {
+const struct xls_fn xls_fns[] = {
     {0x006E, true, "EXEC"},
     {0x0096, true, "CALL"},
     {0x0095, true, "REGISTER"},
@@ -104,6 +96,7 @@ static const struct xls_fn {
     {XLS_NO_FTAB, false, "FORMULA"},
     {XLS_NO_FTAB, false, "FORMULA.FILL"},
 };
+const size_t xls_n_fns = sizeof(xls_fns) / sizeof(xls_fns[0]);
 
 /* Strings in macro formulas worth naming: Windows API functions that
  * download or run code once REGISTERed, and programs that do it. */
@@ -126,24 +119,6 @@ static const struct xls_auto {
     {0x0A, "Auto_Activate"},
     {0x0B, "Auto_Deactivate"},
 };
-
-/* What every scanner collects into, and the first allocation failure. */
-typedef struct xls_ctx {
-	xls_result_t *out;
-	emg_status_t st;
-} xls_ctx_t;
-
-/* A bounded text being built for a list entry. */
-typedef struct xls_buf {
-	char s[XLS_ENTRY_MAX + 1];
-	size_t n;
-} xls_buf_t;
-
-/* A decoded string: code points, the first XLS_TEXT_MAX. */
-typedef struct xls_text {
-	uint32_t cp[XLS_TEXT_MAX];
-	size_t n;
-} xls_text_t;
 
 /* One BIFF record: header offset, type, payload (joined with its CONTINUE
  * records when asked) and the offset of what follows. */
@@ -195,14 +170,14 @@ xls_push(xls_ctx_t *c, emg_strlist_t *l, const char *s)
 }
 
 /* Add S to L unless L holds it already (in any case) or holds MAX. */
-static void
+void
 xls_add(xls_ctx_t *c, emg_strlist_t *l, size_t max, const char *s)
 {
 	if (l->n < max && !strlist_has_nocase(l, s))
 		xls_push(c, l, s);
 }
 
-static void __attribute__((format(printf, 2, 3)))
+void __attribute__((format(printf, 2, 3)))
 xls_problem(xls_ctx_t *c, const char *fmt, ...)
 {
 	emg_strlist_t *l = &c->out->problems;
@@ -221,7 +196,7 @@ xls_problem(xls_ctx_t *c, const char *fmt, ...)
 	xls_add(c, l, XLS_MAX_PROBLEMS, line);
 }
 
-static void
+void
 xls_buf_init(xls_buf_t *b)
 {
 	b->n = 0;
@@ -301,7 +276,7 @@ xls_buf_text(xls_buf_t *b, const xls_text_t *t)
 
 /* Append the bytes of text in an unknown code page: printable ASCII as
  * it is, other bytes as escapes. */
-static void
+void
 xls_buf_bytes(xls_buf_t *b, const char *s, size_t n)
 {
 	char u[8];
@@ -321,7 +296,7 @@ xls_buf_bytes(xls_buf_t *b, const char *s, size_t n)
 
 /* Decode CCH characters at P (AVAIL bytes), 16-bit when WIDE, into T.
  * False when they run past AVAIL (what fits is decoded). */
-static bool
+bool
 xls_decode(const uint8_t *p, size_t avail, size_t cch, bool wide, xls_text_t *t)
 {
 	size_t have = wide ? avail / 2 : avail;
@@ -407,7 +382,7 @@ xls_auto_match(const xls_text_t *t)
 
 /* A defined name: a built-in Auto_* (one character) goes into
  * AUTO_NAMES by its proper name, any other Auto_* name as spelt. */
-static void
+void
 xls_name(xls_ctx_t *c, const xls_text_t *t, bool builtin)
 {
 	xls_buf_t b;
@@ -440,7 +415,7 @@ xls_at(const char *s, size_t n, const char *word)
 
 /* Note the URLs, API functions and programs named in the text V (N bytes,
  * ASCII) of a macro formula or string. */
-static void
+void
 xls_scan_strings(xls_ctx_t *c, const char *v, size_t n)
 {
 	for (size_t i = 0; i < n && c->st == EMG_OK; i++) {
@@ -1115,229 +1090,6 @@ xls_scan_biff12_workbook(const uint8_t *part, size_t len, xls_result_t *out)
 		else if (type == XLS_B12_NAME)
 			xls_b12_name(&c, part + pos, size, start);
 		pos += size;
-	}
-	return c.st;
-}
-
-/* ---- SYLK and CSV text -------------------------------------------------- */
-
-static bool
-xls_ident_char(char ch)
-{
-	return isalnum((unsigned char)ch) || ch == '_' || ch == '.';
-}
-
-/* A DDE call in formula text F (N bytes): app|'topic'!item (a name
- * before the bar, a "!" after it), or DDE( / DDEAUTO. */
-static bool
-xls_is_dde(const char *f, size_t n)
-{
-	size_t bang = n;
-
-	while (bang > 0 && f[bang - 1] != '!')
-		bang--;
-	for (size_t k = 0; k < n; k++) {
-		if (f[k] == '|' && bang > k + 1) {
-			size_t a = k, b;
-			while (a > 0 && (f[a - 1] == ' ' || f[a - 1] == '\'' ||
-			                 f[a - 1] == '"'))
-				a--;
-			b = a;
-			while (b > 0 && (xls_ident_char(f[b - 1]) ||
-			                 f[b - 1] == '\\' || f[b - 1] == ':'))
-				b--;
-			if (b < a && isalpha((unsigned char)f[b]))
-				return true;
-		} else if ((k == 0 || !xls_ident_char(f[k - 1])) &&
-		           n - k >= 4 && strncasecmp(f + k, "DDE", 3) == 0 &&
-		           (f[k + 3] == '(' ||
-		            (n - k >= 7 &&
-		             strncasecmp(f + k + 3, "AUTO", 4) == 0))) {
-			return true;
-		}
-	}
-	return false;
-}
-
-/* A formula F (N bytes) of a SYLK cell or name: note the suspicious calls,
- * strings and DDE.  True when it calls a macro-only function. */
-static bool
-xls_text_formula(xls_ctx_t *c, const char *f, size_t n)
-{
-	xls_buf_t b;
-	bool macro = false;
-
-	if (n > XLS_FIELD_MAX)
-		n = XLS_FIELD_MAX;
-	for (size_t i = 0; i < n; i++) {
-		if (!isalpha((unsigned char)f[i]) ||
-		    (i > 0 && xls_ident_char(f[i - 1])))
-			continue;
-		for (size_t k = 0; k < sizeof(xls_fns) / sizeof(xls_fns[0]);
-		     k++) {
-			size_t len = strlen(xls_fns[k].name);
-			if (n - i <= len || f[i + len] != '(' ||
-			    strncasecmp(f + i, xls_fns[k].name, len) != 0)
-				continue;
-			macro = true;
-			if (xls_fns[k].suspicious)
-				xls_add(c, &c->out->formulas, XLS_MAX_FORMULAS,
-				        xls_fns[k].name);
-		}
-	}
-	xls_scan_strings(c, f, n);
-	if (xls_is_dde(f, n)) {
-		xls_buf_init(&b);
-		xls_buf_bytes(&b, f, n);
-		xls_add(c, &c->out->dde, XLS_MAX_DDE, b.s);
-	}
-	return macro;
-}
-
-bool
-xls_is_sylk(const uint8_t *d, size_t n)
-{
-	return d != NULL && n >= 4 && memcmp(d, "ID;P", 4) == 0;
-}
-
-/* The next field of a SYLK record at *POS of LINE (N bytes): its code
- * letter and its value, which runs to the next ";" (";;" is a literal
- * semicolon and stays doubled). */
-static bool
-xls_sylk_field(const char *line, size_t n, size_t *pos, char *code,
-               const char **val, size_t *vlen)
-{
-	size_t i;
-
-	if (*pos >= n)
-		return false;
-	*code = line[*pos];
-	i = *pos + 1;
-	while (i < n && !(line[i] == ';' && (i + 1 == n || line[i + 1] != ';')))
-		i += line[i] == ';' ? 2 : 1;
-	if (i > n)
-		i = n;
-	*val = line + *pos + 1;
-	*vlen = i - *pos - 1;
-	*pos = i + 1;
-	return true;
-}
-
-/* One SYLK record: "O;...;E" (a macro sheet), "C;...;Eformula" (a cell),
- * "NN;Nname;Eexpr" (a defined name). */
-static void
-xls_sylk_record(xls_ctx_t *c, const char *line, size_t n)
-{
-	size_t pos = 0, vlen;
-	const char *val;
-	char code;
-	xls_text_t t;
-
-	while (pos < n && line[pos] != ';')
-		pos++;
-	if (pos == 0 || (line[0] != 'N' && pos != 1) ||
-	    (line[0] != 'C' && line[0] != 'O' && line[0] != 'N'))
-		return;
-	pos++;
-	while (c->st == EMG_OK &&
-	       xls_sylk_field(line, n, &pos, &code, &val, &vlen)) {
-		if (line[0] == 'O' && code == 'E' && vlen == 0)
-			c->out->macro_sheets = 1;
-		else if (line[0] == 'N' && code == 'N') {
-			(void)xls_decode((const uint8_t *)val, vlen, vlen,
-			                 false, &t);
-			xls_name(c, &t, false);
-		} else if (line[0] != 'O' && code == 'E' &&
-		           xls_text_formula(c, val, vlen))
-			c->out->macro_sheets = 1;
-	}
-}
-
-emg_status_t
-xls_scan_sylk(const uint8_t *d, size_t n, xls_result_t *out)
-{
-	xls_ctx_t c = {.out = out, .st = EMG_OK};
-	const char *s = (const char *)d;
-	size_t pos = 0;
-
-	memset(out, 0, sizeof(*out));
-	if (!xls_is_sylk(d, n)) {
-		xls_problem(&c, "not a SYLK file (no ID;P record first)");
-		return c.st;
-	}
-	while (pos < n && c.st == EMG_OK) {
-		size_t end = pos;
-		while (end < n && s[end] != '\r' && s[end] != '\n')
-			end++;
-		xls_sylk_record(&c, s + pos, end - pos);
-		pos = end;
-		while (pos < n && (s[pos] == '\r' || s[pos] == '\n'))
-			pos++;
-	}
-	return c.st;
-}
-
-/* Where the CSV cell starting at I ends: at a separator outside quotes
- * and parentheses, at the end of the line, or XLS_FIELD_MAX bytes on. */
-static size_t
-xls_csv_cell_end(const char *s, size_t n, size_t i)
-{
-	size_t stop = n - i > XLS_FIELD_MAX ? i + XLS_FIELD_MAX : n;
-	bool sq = false, dq = false;
-	unsigned depth = 0;
-
-	for (; i < stop && s[i] != '\n' && s[i] != '\r'; i++) {
-		char ch = s[i];
-		if (ch == '\'' && !dq)
-			sq = !sq;
-		else if (ch == '"' && !sq)
-			dq = !dq;
-		else if (!sq && !dq && ch == '(')
-			depth++;
-		else if (!sq && !dq && ch == ')' && depth > 0)
-			depth--;
-		else if (!sq && !dq && depth == 0 &&
-		         (ch == ',' || ch == ';' || ch == '\t'))
-			break;
-	}
-	return i;
-}
-
-emg_status_t
-xls_scan_csv(const uint8_t *d, size_t n, xls_result_t *out)
-{
-	xls_ctx_t c = {.out = out, .st = EMG_OK};
-	const char *s = (const char *)d;
-	bool cell_start = true;
-	size_t i = 0;
-
-	if (d == NULL)
-		n = 0;
-	while (i < n && c.st == EMG_OK) {
-		char ch = s[i];
-		if (ch != '\0' && strchr("\r\n,;\t", ch) != NULL) {
-			cell_start = true;
-			i++;
-		} else if (ch == ' ' || ch == '"' || ch == '\'') {
-			i++; /* leading quotes and blanks keep a cell's start */
-		} else if (cell_start && ch != '\0' && strchr("=+-@", ch)) {
-			size_t end = xls_csv_cell_end(s, n, i);
-			xls_buf_t b;
-			if (xls_is_dde(s + i, end - i)) {
-				size_t e = end;
-				while (e > i &&
-				       (s[e - 1] == ' ' || s[e - 1] == '"'))
-					e--;
-				xls_buf_init(&b);
-				xls_buf_bytes(&b, s + i, e - i);
-				xls_add(&c, &out->dde, XLS_MAX_DDE, b.s);
-			}
-			i = end;
-			cell_start = false;
-		} else {
-			cell_start = false;
-			i++;
-		}
 	}
 	return c.st;
 }

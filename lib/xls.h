@@ -71,4 +71,58 @@ emg_status_t xls_scan_csv(const uint8_t *d, size_t n, xls_result_t *out);
 
 void xls_result_free(xls_result_t *r);
 
+/* ---- internal: shared by xls.c and xls_text.c --------------------------- */
+/* Not part of the contract above: no other module uses what follows. */
+
+#define XLS_MAX_FORMULAS 16 /* entries of FORMULAS */
+#define XLS_MAX_DDE 16      /* entries of DDE */
+#define XLS_TEXT_MAX 1024   /* code points of one string examined */
+#define XLS_ENTRY_MAX 200   /* bytes of one listed entry */
+
+/* What every scanner collects into, and the first allocation failure. */
+typedef struct xls_ctx {
+	xls_result_t *out;
+	emg_status_t st;
+} xls_ctx_t;
+
+/* A bounded text being built for a list entry. */
+typedef struct xls_buf {
+	char s[XLS_ENTRY_MAX + 1];
+	size_t n;
+} xls_buf_t;
+
+/* A decoded string: code points, the first XLS_TEXT_MAX. */
+typedef struct xls_text {
+	uint32_t cp[XLS_TEXT_MAX];
+	size_t n;
+} xls_text_t;
+
+/* A macro-only function: the Ftab index ID (XLS_NO_FTAB for commands),
+ * whether it is SUSPICIOUS (listed in FORMULAS), its NAME.  xls.c has
+ * the table. */
+struct xls_fn {
+	uint16_t id;
+	bool suspicious;
+	const char *name;
+};
+extern const struct xls_fn xls_fns[];
+extern const size_t xls_n_fns;
+
+/* Add S to L unless L holds it already (in any case) or holds MAX. */
+void xls_add(xls_ctx_t *c, emg_strlist_t *l, size_t max, const char *s);
+/* A line in PROBLEMS, at most XLS_MAX_PROBLEMS and then one "more". */
+void xls_problem(xls_ctx_t *c, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+void xls_buf_init(xls_buf_t *b);
+/* Append text in an unknown code page: printable ASCII, else escapes. */
+void xls_buf_bytes(xls_buf_t *b, const char *s, size_t n);
+/* Decode CCH characters at P (AVAIL bytes), 16-bit when WIDE, into T;
+ * false when they run past AVAIL. */
+bool xls_decode(const uint8_t *p, size_t avail, size_t cch, bool wide,
+                xls_text_t *t);
+/* A defined name T: Auto_* names go into AUTO_NAMES. */
+void xls_name(xls_ctx_t *c, const xls_text_t *t, bool builtin);
+/* Note the URLs, API functions and programs named in the ASCII text V. */
+void xls_scan_strings(xls_ctx_t *c, const char *v, size_t n);
+
 #endif
