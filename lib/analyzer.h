@@ -61,6 +61,7 @@ extern const size_t analyzer_count;
 /* The analyzers themselves, one per module. */
 extern const emg_analyzer_t sender_analyzer;    /* sender.c */
 extern const emg_analyzer_t lookalike_analyzer; /* lookalike.c */
+extern const emg_analyzer_t thread_analyzer;    /* thread.c */
 extern const emg_analyzer_t authres_analyzer;   /* authres.c */
 extern const emg_analyzer_t unscannable_analyzer; /* scan.c: limits, corrupt */
 extern const emg_analyzer_t attach_analyzer;    /* attach.c */

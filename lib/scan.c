@@ -63,6 +63,7 @@ const emg_analyzer_t *const analyzer_table[] = {
 	&unscannable_analyzer,
 	&sender_analyzer,
 	&lookalike_analyzer,
+	&thread_analyzer,
 	&authres_analyzer,
 	&attach_analyzer,
 	&active_analyzer,
