@@ -19,4 +19,7 @@ emg_config_t *cli_load_config(const char *path, bool installed);
 /* emguard scan [options] PATH... (cmd_scan.c) */
 int cmd_scan(int argc, char **argv);
 
+/* emguard history import|prune|stats [options] (cmd_history.c) */
+int cmd_history(int argc, char **argv);
+
 #endif

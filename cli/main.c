@@ -2,13 +2,14 @@
  * main.c - the emguard command: global options and the sub-command table.
  *
  *   emguard scan ...                  offline scan (cmd_scan.c)
+ *   emguard history import|prune|stats  the thread history (cmd_history.c)
  *   emguard config check -c CONF      parse a configuration, say OK or why not
  *   emguard symbols                   every symbol the library knows
  *   emguard --dump-config [-c CONF]   the annotated configuration; the build
  *                                     generates etc/emguard.conf from it
  *   emguard --version | --help
  *
- * Later sub-commands (quarantine, history) are one more row in main_cmds.
+ * Later sub-commands (quarantine) are one more row in main_cmds.
  * Uses only the public API of libemguard (emguard.h).
  */
 #include <getopt.h>
@@ -34,6 +35,10 @@ static const main_cmd_t main_cmds[] = {
      "scan [-c CONF] [--json] [--jobs N] [--mail-from ADDR] [--rcpt ADDR]...\n"
      "                [--client-ip IP] [--helo NAME] [--auth-user NAME] "
      "PATH..."},
+    {"history", cmd_history,
+     "history import [-c CONF] [--inbound] PATH...\n"
+     "       emguard history prune [-c CONF] [--older-than DAYS]\n"
+     "       emguard history stats [-c CONF]"},
     {"config", main_config, "config check -c CONF"},
     {"symbols", main_symbols, "symbols"},
 };

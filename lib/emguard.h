@@ -147,6 +147,58 @@ void emg_report_free(emg_report_t *report);
 bool emg_symbol_at(size_t i, const char **name, const char **category,
                    double *default_score, const char **description);
 
+/* ---- thread history ---------------------------------------------------- */
+
+/* The correspondence history in the DataStore: which messages were sent to
+ * whom and received from whom.  `emguard history` and the milter write it,
+ * the thread analyzer reads it.  A handle is one store connection: use it
+ * from one thread at a time. */
+typedef struct emg_history emg_history_t;
+/* What the history keeps of one message (Message-ID, From, To/Cc, the
+ * subject without reply prefixes, Date, In-Reply-To/References), copied
+ * out of the report or message it came from. */
+typedef struct emg_history_entry emg_history_entry_t;
+
+/* Open the DataStore of CFG.  EMG_ECONFIG with ERR when none is configured
+ * or its DSN is bad, EMG_EIO with ERR when it cannot be reached. */
+emg_status_t emg_history_open(const emg_config_t *cfg, emg_history_t **out,
+                              char *err, size_t errlen);
+void emg_history_close(emg_history_t *h);
+
+/* The entry of REPORT's message.  *OUT is NULL (and EMG_OK returned) when
+ * the message has no Message-ID: the history is keyed on it. */
+emg_status_t emg_history_entry_from_report(const emg_report_t *report,
+                                           emg_history_entry_t **out);
+/* The entry of the message in DATA (a file or mbox message), read from its
+ * header block only, without a scan.  *OUT is NULL as above. */
+emg_status_t emg_history_entry_parse(const emg_config_t *cfg, const void *data,
+                                     size_t len, emg_history_entry_t **out);
+void emg_history_entry_free(emg_history_entry_t *e);
+
+/* Record E as sent by us (OUTBOUND) or received.  Idempotent on the
+ * Message-ID: *ADDED (may be NULL) is false when the history already had
+ * the message, in either direction.  EMG_EIO when the store failed
+ * (emg_history_error says why). */
+emg_status_t emg_history_record(emg_history_t *h, const emg_history_entry_t *e,
+                                bool outbound, bool *added);
+/* Why the last call on H failed ("database is locked", a server's
+ * message); never NULL. */
+const char *emg_history_error(const emg_history_t *h);
+/* Records between these two share one transaction (an import commits once
+ * per batch, not once per message).  A record that fails inside a batch
+ * rolls the whole batch back and ends it; commit is then EMG_EINVAL.  Keep
+ * batches to a few hundred messages: concurrent writers wait for them. */
+emg_status_t emg_history_batch_begin(emg_history_t *h);
+emg_status_t emg_history_batch_commit(emg_history_t *h);
+void emg_history_batch_abort(emg_history_t *h);
+/* Messages stored in all. */
+emg_status_t emg_history_count(emg_history_t *h, uint64_t *messages);
+/* Remove what is older than BEFORE (Unix seconds); *REMOVED messages. */
+emg_status_t emg_history_prune(emg_history_t *h, int64_t before,
+                               uint64_t *removed);
+/* HistoryRetention of CFG: days kept by the daily prune. */
+unsigned emg_history_retention_days(const emg_config_t *cfg);
+
 #ifdef __cplusplus
 }
 #endif

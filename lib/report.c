@@ -402,3 +402,451 @@ emg_report_text(const emg_report_t *r, const char *file, bool color, FILE *fp)
 	}
 	return ferror(fp) ? EMG_EIO : EMG_OK;
 }
+
+/* ---- thread history --------------------------------------------------------
+ *
+ * The public face of the history store (history.h is internal: the shared
+ * library exports emg_* only) and the entry it records, taken from the
+ * parsed message a report carries or from a raw message's header block.
+ * Appended here because report.c owns that message; the section's includes
+ * are therefore its own.  The subject is stored NFKC-normalised with its
+ * reply and forward prefixes removed, so that "Ｒｅ：Re: 見積" and "見積"
+ * are one thread.
+ */
+#include <gmime/gmime.h>
+#include <strings.h>
+#include <time.h>
+
+#include "history.h"
+
+#define REPORT_HISTORY_ID_MAX 998 /* an RFC 5322 line */
+/* Prefixes stripped from one subject ("Re: Re: Fw: ..."). */
+#define REPORT_HISTORY_MAX_PREFIXES 16
+/* Until the configuration has HistoryRetention. */
+#define REPORT_HISTORY_RETENTION_DAYS 400
+
+struct emg_history {
+	history_t *store;
+};
+
+struct emg_history_entry {
+	history_msg_t msg; /* points into the fields below */
+	char *message_id, *from_addr, *from_name, *subject;
+	char **rcpts;
+	char **rcpt_names; /* parallel to rcpts; entries may be NULL */
+	size_t n_rcpts;
+	char **refs;
+	size_t n_refs;
+};
+
+/* A copy of RAW with the angle brackets and blanks around it removed;
+ * NULL in *OUT when nothing usable is left or it is longer than a line. */
+static emg_status_t
+report_history_id(const char *raw, char **out)
+{
+	*out = NULL;
+	if (raw == NULL)
+		return EMG_OK;
+	size_t len = strlen(raw);
+	while (len > 0 && (*raw == '<' || *raw == ' ' || *raw == '\t')) {
+		raw++;
+		len--;
+	}
+	while (len > 0 && (raw[len - 1] == '>' || raw[len - 1] == ' ' ||
+	                   raw[len - 1] == '\t'))
+		len--;
+	if (len == 0 || len > REPORT_HISTORY_ID_MAX)
+		return EMG_OK;
+	if ((*out = strndup(raw, len)) == NULL)
+		return EMG_ENOMEM;
+	return EMG_OK;
+}
+
+/* A copy of ADDR with ASCII letters lowercased (history.h: addresses are
+ * stored lowercased); NULL in *OUT for an empty address. */
+static emg_status_t
+report_history_addr(const char *addr, char **out)
+{
+	*out = NULL;
+	if (addr == NULL || *addr == '\0')
+		return EMG_OK;
+	if ((*out = strdup(addr)) == NULL)
+		return EMG_ENOMEM;
+	for (char *p = *out; *p; p++)
+		if (*p >= 'A' && *p <= 'Z')
+			*p = (char)(*p - 'A' + 'a');
+	return EMG_OK;
+}
+
+/* Index of S in the N strings of V, or N. */
+static size_t
+report_history_find(char *const *v, size_t n, const char *s)
+{
+	size_t i = 0;
+	while (i < n && strcmp(v[i], s) != 0)
+		i++;
+	return i;
+}
+
+/* The length of the reply or forward prefix at P ("Re:", "RE[2]:",
+ * "Fwd :", "返信:"), or 0 when none starts there.  P is NFKC, so the
+ * full-width forms ("Ｒｅ：") have become these. */
+static size_t
+report_history_prefix(const char *p)
+{
+	static const char *const words[] = {
+	    "re", "fw",  "fwd",  "aw",   "wg",   "sv",   "vs",   "antw", "tr",
+	    "rv", "enc", "返信", "転送", "回复", "回覆", "答复", "转发", "轉寄",
+	};
+	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
+		size_t n = strlen(words[i]);
+		if (strncasecmp(p, words[i], n) != 0)
+			continue;
+		const char *q = p + n;
+		if (*q == '[' || *q == '(') { /* Re[2]: Re(2): */
+			char close = *q == '[' ? ']' : ')';
+			const char *d = q + 1;
+			while (d - q <= 4 && *d >= '0' && *d <= '9')
+				d++;
+			if (d == q + 1 || *d != close)
+				continue;
+			q = d + 1;
+		}
+		for (int blanks = 0; blanks < 3 && *q == ' '; blanks++)
+			q++;
+		if (*q == ':')
+			return (size_t)(q + 1 - p);
+	}
+	return 0;
+}
+
+/* SUBJECT NFKC-normalised, its reply prefixes removed and its blanks
+ * folded; NULL in *OUT when there is no subject. */
+static emg_status_t
+report_history_subject(const char *subject, char **out)
+{
+	*out = NULL;
+	if (subject == NULL)
+		return EMG_OK;
+	size_t len = 0;
+	char *nfkc = text_nfkc(subject, strlen(subject), &len);
+	if (nfkc == NULL)
+		return EMG_ENOMEM;
+	const char *p = nfkc;
+	for (int i = 0; i < REPORT_HISTORY_MAX_PREFIXES; i++) {
+		while (*p == ' ' || *p == '\t')
+			p++;
+		size_t n = report_history_prefix(p);
+		if (n == 0)
+			break;
+		p += n;
+	}
+	char *s = malloc(strlen(p) + 1), *w = s;
+	if (s == NULL) {
+		free(nfkc);
+		return EMG_ENOMEM;
+	}
+	for (; *p; p++) { /* bounded by the string */
+		bool blank =
+		    *p == ' ' || *p == '\t' || *p == '\r' || *p == '\n';
+		if (!blank)
+			*w++ = *p;
+		else if (w > s && w[-1] != ' ')
+			*w++ = ' ';
+	}
+	if (w > s && w[-1] == ' ')
+		w--;
+	*w = '\0';
+	free(nfkc);
+	*out = s;
+	return EMG_OK;
+}
+
+/* Unix seconds of the Date header RAW; NOW when there is none, it cannot
+ * be read, or it lies more than a day ahead (a forged date would otherwise
+ * outlive every prune). */
+static int64_t
+report_history_date(const char *raw, int64_t now)
+{
+	if (raw == NULL)
+		return now;
+	GDateTime *dt = g_mime_utils_header_decode_date(raw);
+	if (dt == NULL)
+		return now;
+	int64_t t = g_date_time_to_unix(dt);
+	g_date_time_unref(dt);
+	return t <= 0 || t > now + 86400 ? now : t;
+}
+
+void
+emg_history_entry_free(emg_history_entry_t *e)
+{
+	if (e == NULL)
+		return;
+	for (size_t i = 0; i < e->n_rcpts; i++) {
+		free(e->rcpts[i]);
+		free(e->rcpt_names[i]);
+	}
+	for (size_t i = 0; i < e->n_refs; i++)
+		free(e->refs[i]);
+	free(e->rcpts);
+	free(e->rcpt_names);
+	free(e->refs);
+	free(e->message_id);
+	free(e->from_addr);
+	free(e->from_name);
+	free(e->subject);
+	free(e);
+}
+
+/* Recipients (To, then Cc) of M with their display names into E: the
+first HISTORY_MAX_RCPTS distinct addresses, as the store keeps them. */
+static emg_status_t
+report_history_rcpts(const emg_message_t *m, emg_history_entry_t *e)
+{
+	e->rcpts = calloc(HISTORY_MAX_RCPTS, sizeof(char *));
+	e->rcpt_names = calloc(HISTORY_MAX_RCPTS, sizeof(char *));
+	if (e->rcpts == NULL || e->rcpt_names == NULL)
+		return EMG_ENOMEM;
+	const emg_addrlist_t *lists[] = {&m->to, &m->cc};
+	for (size_t l = 0; l < 2; l++)
+		for (size_t i = 0; i < lists[l]->n; i++) {
+			if (e->n_rcpts == HISTORY_MAX_RCPTS)
+				return EMG_OK;
+			const emg_address_t *a = &lists[l]->v[i];
+			char *addr;
+			if (report_history_addr(a->addr, &addr) != EMG_OK)
+				return EMG_ENOMEM;
+			if (addr == NULL ||
+			    report_history_find(e->rcpts, e->n_rcpts, addr) <
+			        e->n_rcpts) {
+				free(addr);
+				continue;
+			}
+			e->rcpts[e->n_rcpts++] = addr;
+			if (a->display != NULL && *a->display != '\0' &&
+			    (e->rcpt_names[e->n_rcpts - 1] =
+			         strdup(a->display)) == NULL)
+				return EMG_ENOMEM;
+		}
+	return EMG_OK;
+}
+
+/* Add the reference RAW to E unless it is unusable, known or one too
+ * many. */
+static emg_status_t
+report_history_ref(emg_history_entry_t *e, const char *raw)
+{
+	char *id;
+	if (report_history_id(raw, &id) != EMG_OK)
+		return EMG_ENOMEM;
+	if (id == NULL || e->n_refs == HISTORY_MAX_REFS ||
+	    report_history_find(e->refs, e->n_refs, id) < e->n_refs)
+		free(id);
+	else
+		e->refs[e->n_refs++] = id;
+	return EMG_OK;
+}
+
+/* References of M into E: In-Reply-To first (history.h), then the newest
+ * of References, which lists the oldest first. */
+static emg_status_t
+report_history_refs(const emg_message_t *m, emg_history_entry_t *e)
+{
+	e->refs = calloc(HISTORY_MAX_REFS, sizeof(char *));
+	if (e->refs == NULL || report_history_ref(e, m->in_reply_to) != EMG_OK)
+		return EMG_ENOMEM;
+	size_t n = m->references.n;
+	for (size_t i = n; i > 0 && e->n_refs < HISTORY_MAX_REFS; i--)
+		if (report_history_ref(e, m->references.v[i - 1]) != EMG_OK)
+			return EMG_ENOMEM;
+	return EMG_OK;
+}
+
+/* The entry of the parsed message M (NULL: nothing was parsed). */
+static emg_status_t
+report_history_entry(const emg_message_t *m, emg_history_entry_t **out)
+{
+	*out = NULL;
+	char *id = NULL;
+	if (m == NULL)
+		return EMG_OK;
+	if (report_history_id(m->message_id, &id) != EMG_OK)
+		return EMG_ENOMEM;
+	if (id == NULL) /* no Message-ID: nothing to key the entry on */
+		return EMG_OK;
+	emg_history_entry_t *e = calloc(1, sizeof(*e));
+	if (e == NULL) {
+		free(id);
+		return EMG_ENOMEM;
+	}
+	e->message_id = id;
+	emg_status_t st = EMG_OK;
+	if (m->from.n > 0) {
+		const emg_address_t *f = &m->from.v[0];
+		st = report_history_addr(f->addr, &e->from_addr);
+		if (st == EMG_OK && f->display != NULL && *f->display != '\0' &&
+		    (e->from_name = strdup(f->display)) == NULL)
+			st = EMG_ENOMEM;
+	}
+	if (st == EMG_OK)
+		st = report_history_subject(m->subject, &e->subject);
+	if (st == EMG_OK)
+		st = report_history_rcpts(m, e);
+	if (st == EMG_OK)
+		st = report_history_refs(m, e);
+	if (st != EMG_OK) {
+		emg_history_entry_free(e);
+		return st;
+	}
+	e->msg = (history_msg_t){
+	    .message_id = e->message_id,
+	    .from_addr = e->from_addr,
+	    .from_name = e->from_name,
+	    .rcpts = (const char *const *)e->rcpts,
+	    .n_rcpts = e->n_rcpts,
+	    .rcpt_names = (const char *const *)e->rcpt_names,
+	    .subject = e->subject,
+	    .date = report_history_date(m->date, (int64_t)time(NULL)),
+	    .refs = (const char *const *)e->refs,
+	    .n_refs = e->n_refs,
+	};
+	*out = e;
+	return EMG_OK;
+}
+
+emg_status_t
+emg_history_entry_from_report(const emg_report_t *report,
+                              emg_history_entry_t **out)
+{
+	if (out == NULL)
+		return EMG_EINVAL;
+	*out = NULL;
+	if (report == NULL)
+		return EMG_EINVAL;
+	return report_history_entry(report->msg, out);
+}
+
+emg_status_t
+emg_history_entry_parse(const emg_config_t *cfg, const void *data, size_t len,
+                        emg_history_entry_t **out)
+{
+	if (out == NULL)
+		return EMG_EINVAL;
+	*out = NULL;
+	if (cfg == NULL || (data == NULL && len > 0))
+		return EMG_EINVAL;
+	/* The header block and its blank line only: the body and the
+	 * attachments are not needed, and parsing them is most of the cost. */
+	const char *p = data;
+	size_t hlen = len;
+	for (size_t i = 0; i + 1 < len; i++)
+		if (p[i] == '\n' &&
+		    (p[i + 1] == '\n' ||
+		     (p[i + 1] == '\r' && i + 2 < len && p[i + 2] == '\n'))) {
+			hlen = i + 1;
+			break;
+		}
+	emg_message_t *m = NULL;
+	emg_status_t st =
+	    message_parse(hlen > 0 ? p : "", hlen, &cfg->limits, NULL, &m);
+	if (st != EMG_OK)
+		return st;
+	st = report_history_entry(m, out);
+	message_free(m);
+	return st;
+}
+
+emg_status_t
+emg_history_open(const emg_config_t *cfg, emg_history_t **out, char *err,
+                 size_t errlen)
+{
+	if (out == NULL)
+		return EMG_EINVAL;
+	*out = NULL;
+	if (cfg == NULL)
+		return EMG_EINVAL;
+	if (cfg->data_store == NULL || cfg->data_store[0] == '\0') {
+		if (errlen > 0)
+			snprintf(err, errlen, "no DataStore configured");
+		return EMG_ECONFIG;
+	}
+	emg_history_t *h = calloc(1, sizeof(*h));
+	if (h == NULL)
+		return EMG_ENOMEM;
+	emg_status_t st = history_open(cfg->data_store, &h->store, err, errlen);
+	if (st != EMG_OK) {
+		free(h);
+		return st;
+	}
+	*out = h;
+	return EMG_OK;
+}
+
+void
+emg_history_close(emg_history_t *h)
+{
+	if (h == NULL)
+		return;
+	history_close(h->store);
+	free(h);
+}
+
+emg_status_t
+emg_history_record(emg_history_t *h, const emg_history_entry_t *e,
+                   bool outbound, bool *added)
+{
+	if (added != NULL)
+		*added = false;
+	if (h == NULL || e == NULL)
+		return EMG_EINVAL;
+	return history_record(h->store, &e->msg, outbound, added);
+}
+
+const char *
+emg_history_error(const emg_history_t *h)
+{
+	return h != NULL ? history_error(h->store) : "no history handle";
+}
+
+emg_status_t
+emg_history_batch_begin(emg_history_t *h)
+{
+	return h != NULL ? history_batch_begin(h->store) : EMG_EINVAL;
+}
+
+emg_status_t
+emg_history_batch_commit(emg_history_t *h)
+{
+	return h != NULL ? history_batch_commit(h->store) : EMG_EINVAL;
+}
+
+void
+emg_history_batch_abort(emg_history_t *h)
+{
+	if (h != NULL)
+		history_batch_abort(h->store);
+}
+
+emg_status_t
+emg_history_count(emg_history_t *h, uint64_t *messages)
+{
+	if (h == NULL || messages == NULL)
+		return EMG_EINVAL;
+	return history_count(h->store, messages);
+}
+
+emg_status_t
+emg_history_prune(emg_history_t *h, int64_t before, uint64_t *removed)
+{
+	if (h == NULL || removed == NULL)
+		return EMG_EINVAL;
+	return history_prune(h->store, before, removed);
+}
+
+unsigned
+emg_history_retention_days(const emg_config_t *cfg)
+{
+	(void)cfg;
+	return REPORT_HISTORY_RETENTION_DAYS;
+}

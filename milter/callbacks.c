@@ -375,10 +375,10 @@ callbacks_eom(SMFICTX *ctx)
 	        m->rcpts_seen, (unsigned long long)m->buf.offered, out.score,
 	        out.action, out.symbols[0] ? out.symbols : "-", ms,
 	        outbound ? " outbound" : "", why[0] ? " error=" : "", why);
-	if (outbound && report != NULL &&
-	    (strcmp(out.action, "accept") == 0 ||
-	     strcmp(out.action, "tag") == 0))
-		history_record_outbound(c, m, report);
+	/* quarantined or rejected mail is never learnt as trusted */
+	if (report != NULL && (strcmp(out.action, "accept") == 0 ||
+	                       strcmp(out.action, "tag") == 0))
+		history_learn(m->snap, report);
 	emg_report_free(report);
 	callbacks_msg_reset(c);
 	return reply;

@@ -5,8 +5,8 @@
  * (callbacks.c) rebuild the message and its envelope, the library scans
  * it, and the verdict becomes milter actions (actions.c).  Around that:
  * configuration snapshots and their reload (snapshot.c), the message buffer
- * that spills to a temporary file (msgbuf.c), logging (log.c), the history
- * hook for outbound mail (history.c) and the daemon (main.c).
+ * that spills to a temporary file (msgbuf.c), logging (log.c), learning
+ * the thread history (history.c) and the daemon (main.c).
  *
  * Threads: libmilter runs one thread per SMTP connection; a connection's
  * context is touched by that thread only.  What they share is the current
@@ -193,9 +193,10 @@ sfsistat actions_apply(SMFICTX *ctx, const milter_conn_t *c,
 /* ---- history.c ------------------------------------------------------------
  */
 
-/* Hand an outbound message to the thread history (a later issue builds the
- * store; until then nothing is kept). */
-void history_record_outbound(const milter_conn_t *conn, const milter_msg_t *msg,
-                             const emg_report_t *report);
+/* Learn the message of REPORT, scanned on SNAP, in the thread history:
+ * outbound (emg_report_outbound) or inbound.  Only for mail that was
+ * accepted or tagged.  Queued for a writer thread: never waits for the
+ * store, and a store that fails only costs the entry. */
+void history_learn(milter_snap_t *snap, const emg_report_t *report);
 
 #endif

@@ -1,3 +1,229 @@
 #!/bin/sh
-# SCAFFOLD: replaced by the owner; skipped until then.
-exit 77
+# history-cli.sh - `emguard history` against a temporary SQLite DataStore,
+# over the mail that tests/golden-history/gen-history.py writes:
+#   import of a Sent Maildir (a message without Message-ID skipped and
+#   counted), of a Sent mbox overlapping it, and of an inbox with
+#   --inbound; importing again changes nothing; stats; prune by the default
+#   retention and by --older-than; clear errors for no DataStore, an
+#   unreachable one and bad usage.  With miltertest: emguard-milter learns
+#   outbound and accepted inbound mail, never quarantined mail.  Once the
+#   thread analyzer reports hijack.* findings: a genuine reply and a reply
+#   in a stolen thread, scanned with --json against the history, compared
+#   with the goldens in tests/golden-history/ (--update rewrites them).
+# Needs: $top_builddir and $top_srcdir (exported by make check), python3.
+# Exit: 0 pass, 1 fail, 77 skip.
+
+update=0
+[ "${1:-}" = --update ] && update=1
+: "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
+: "${top_builddir:=.}"
+EMGUARD=$top_builddir/cli/emguard
+MILTER=$top_builddir/milter/emguard-milter
+GOLDEN=$top_srcdir/tests/golden-history
+[ -x "$EMGUARD" ] || { echo "history-cli.sh: $EMGUARD not built"; exit 77; }
+command -v python3 >/dev/null 2>&1 || {
+	echo "history-cli.sh: no python3"
+	exit 77
+}
+case $EMGUARD in /*) ;; *) EMGUARD=$(pwd)/$EMGUARD ;; esac
+case $MILTER in /*) ;; *) MILTER=$(pwd)/$MILTER ;; esac
+case $GOLDEN in /*) ;; *) GOLDEN=$(pwd)/$GOLDEN ;; esac
+
+TMP=$(mktemp -d) || exit 1
+PID=
+cleanup() {
+	if [ -n "$PID" ] && kill -0 "$PID" 2>/dev/null; then
+		kill "$PID"
+		wait "$PID"
+	fi
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+cd "$TMP" || exit 1
+
+failed=0
+passed=0
+ok() { passed=$((passed + 1)); echo "ok   $1"; }
+nok() { failed=$((failed + 1)); echo "FAIL $1"; }
+
+# check NAME WANT_STATUS COMMAND...: run COMMAND, compare its exit status
+check() {
+	name=$1 want=$2
+	shift 2
+	"$@" >out 2>err
+	got=$?
+	if [ "$got" -eq "$want" ]; then ok "$name"; else
+		nok "$name (exit $got, want $want)"
+		sed 's/^/    stderr: /' err | head -5
+	fi
+}
+
+# said NAME FILE TEXT: FILE's first line is TEXT
+said() {
+	if [ "$(head -n 1 "$2")" = "$3" ]; then ok "$1"; else
+		nok "$1"
+		echo "    got:  $(head -n 1 "$2")"
+		echo "    want: $3"
+	fi
+}
+
+# expect NAME COMMAND...: a shell condition that must hold
+expect() {
+	name=$1
+	shift
+	if "$@"; then ok "$name"; else nok "$name"; fi
+}
+
+python3 "$GOLDEN/gen-history.py" fx || exit 1
+printf 'InternalDomains example-corp.test\nDataStore sqlite:%s\n' \
+	"$TMP/history.db" >h.conf
+H="$EMGUARD history"
+
+# ---- import ---------------------------------------------------------------------
+check "import a Sent Maildir" 0 $H import -c h.conf fx/sent
+said "Maildir: 5 messages, 1 without Message-ID" out \
+	"5 messages, 5 new, 1 without Message-ID skipped (outbound)"
+check "import a Sent mbox and the Maildir again" 0 \
+	$H import -c h.conf fx/sent.mbox fx/sent
+said "only the 2 messages not seen before are new" out \
+	"8 messages, 2 new, 1 without Message-ID skipped (outbound)"
+check "import the same again" 0 $H import -c h.conf fx/sent.mbox fx/sent
+said "idempotent: nothing new" out \
+	"8 messages, 0 new, 1 without Message-ID skipped (outbound)"
+check "stats" 0 $H stats -c h.conf
+said "7 messages stored" out "7 messages"
+check "import an inbox with --inbound" 0 \
+	$H import -c h.conf --inbound fx/inbox.mbox
+said "inbox: 2 new" out "2 messages, 2 new (inbound)"
+check "stdin and a single .eml" 0 sh -c \
+	"$H import -c h.conf --inbound - fx/sent/new/* <fx/reply-genuine.eml"
+said "a message we sent is known in either direction" out \
+	"2 messages, 1 new (inbound)"
+check "an unreadable PATH: exit 2" 2 $H import -c h.conf fx/missing fx/sent
+expect "the PATH is named" grep -q 'fx/missing' err
+said "the other PATHs are still read" out \
+	"5 messages, 0 new, 1 without Message-ID skipped, 1 unreadable (outbound)"
+
+# ---- prune ----------------------------------------------------------------------
+check "prune (default retention)" 0 $H prune -c h.conf
+said "the message 500 days old goes" out \
+	"1 message older than 400 days removed"
+check "prune --older-than 30" 0 $H prune -c h.conf --older-than 30
+said "the mbox messages 60 and 90 days old go" out \
+	"2 messages older than 30 days removed"
+check "stats after prune" 0 $H stats -c h.conf
+said "7 messages left" out "7 messages"
+
+# ---- errors ---------------------------------------------------------------------
+printf 'DataStore\n' >none.conf
+check "no DataStore: exit 2" 2 $H stats -c none.conf
+expect "no DataStore: says so" grep -q 'no DataStore configured' err
+printf 'DataStore sqlite:%s/missing/dir/h.db\n' "$TMP" >gone.conf
+check "unreachable DataStore: exit 2" 2 $H import -c gone.conf fx/sent
+expect "unreachable DataStore: says so" \
+	grep -q 'cannot open the DataStore' err
+check "import without PATH: exit 2" 2 $H import -c h.conf
+check "unknown history command: exit 2" 2 $H frobnicate
+check "an option of another command: exit 2" 2 $H prune --inbound -c h.conf
+check "bad --older-than: exit 2" 2 $H prune --older-than 1x -c h.conf
+check "history without a command: exit 2" 2 $H
+
+# ---- the milter learns -------------------------------------------------------------
+# milter_learn: run emguard-milter on its own store, send the three
+# milter-*.eml through miltertest, and see which the store learnt.
+milter_learn() {
+	mkdir mdb && chmod 1777 mdb && chmod 755 "$TMP"
+	run_as=
+	[ "$(id -u)" -eq 0 ] && run_as="-u nobody"
+	{
+		printf 'InternalDomains example-corp.test\n'
+		printf 'InternalNetworks 127.0.0.0/8\n'
+		printf 'FreemailDomains freemail.test\n'
+		printf 'TemporaryDirectory %s\n' "$TMP/mdb"
+		printf 'DataStore sqlite:%s\n' "$TMP/mdb/milter.db"
+	} >m.conf
+	# shellcheck disable=SC2086
+	"$MILTER" -f -c m.conf -p "unix:$TMP/m.sock" $run_as 2>m.log &
+	PID=$!
+	i=0
+	while [ ! -S m.sock ]; do
+		i=$((i + 1))
+		[ $i -gt 100 ] && { nok "milter did not start"; return; }
+		sleep 0.05
+	done
+	if miltertest -D "sock=unix:$TMP/m.sock" -D "fixtures=$TMP/fx" \
+	    -D "lib=$top_srcdir/tests/milter/lib.lua" \
+	    -s "$GOLDEN/milter-learn.lua" >mt.out 2>&1; then
+		ok "milter: outbound, inbound and quarantined mail sent"
+	else
+		nok "milter: miltertest"
+		sed 's/^/    /' mt.out | head -5
+	fi
+	# the writer thread records after the reply: wait for it
+	i=0
+	until $H stats -c m.conf 2>/dev/null | grep -q '^2 messages$'; do
+		i=$((i + 1))
+		[ $i -gt 100 ] && break
+		sleep 0.05
+	done
+	check "milter: two messages learnt" 0 $H stats -c m.conf
+	said "milter: the store holds 2" out "2 messages"
+	check "milter: which ones" 0 $H import -c m.conf --inbound \
+		fx/milter-out.eml fx/milter-in.eml fx/milter-spoof.eml
+	said "milter: outbound and accepted inbound known, quarantined not" \
+		out "3 messages, 1 new (inbound)"
+	expect "milter: no history error logged" \
+		sh -c '! grep -q "history:.*fail\|cannot" m.log'
+	kill "$PID" && wait "$PID"
+	PID=
+}
+if ! command -v miltertest >/dev/null 2>&1; then
+	echo "skip milter: miltertest not installed"
+elif [ ! -x "$MILTER" ]; then
+	echo "skip milter: $MILTER not built"
+else
+	milter_learn
+fi
+
+# ---- thread findings against the history -------------------------------------------
+# finding_lines FILE: the hijack.* and spoof.display_name findings of each
+# JSON line of FILE, as "file SYMBOL category", sorted
+finding_lines() {
+	python3 - "$1" <<'EOF'
+import json, os, sys
+rows = []
+for line in open(sys.argv[1], encoding="utf-8"):
+    obj = json.loads(line)
+    for f in obj["findings"]:
+        if f["category"].startswith("hijack.") or \
+                f["category"] == "spoof.display_name":
+            rows.append("%s %s %s" % (os.path.basename(obj["file"]),
+                                      f["symbol"], f["category"]))
+print("\n".join(sorted(rows)))
+EOF
+}
+if ! "$EMGUARD" symbols | grep -q ' hijack\.'; then
+	echo "skip thread findings: no hijack.* symbols in this build"
+else
+	# a warm store: the thread checks wait for HistoryMinMessages
+	if "$EMGUARD" --dump-config | grep -q '^#* *HistoryMinMessages'; then
+		printf 'HistoryMinMessages 1\n' >>h.conf
+	fi
+	"$EMGUARD" scan -c h.conf --json fx/reply-genuine.eml \
+		fx/reply-stolen.eml >scan.json 2>scan.err
+	finding_lines scan.json >findings.txt || nok "scan --json parses"
+	if [ "$update" -eq 1 ]; then
+		cp findings.txt "$GOLDEN/thread-findings.txt"
+		echo "updated $GOLDEN/thread-findings.txt"
+	elif [ ! -f "$GOLDEN/thread-findings.txt" ]; then
+		nok "thread findings: no golden (run with --update)"
+	elif diff -u "$GOLDEN/thread-findings.txt" findings.txt; then
+		ok "thread findings match the golden"
+	else
+		nok "thread findings differ from the golden"
+	fi
+fi
+
+echo "history-cli.sh: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
