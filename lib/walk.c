@@ -247,6 +247,24 @@ walk_zip_tail(const emg_attachment_t *a)
 	return false;
 }
 
+/* libmagic's types of OOXML documents: the OpenXML family and the
+ * macro-enabled Office types ("application/vnd.ms-excel.sheet.macroEnabled
+ * .12"; "application/vnd.ms-excel" without a dot is the BIFF format). */
+static bool
+walk_is_ooxml_type(const char *t)
+{
+	static const char *const prefixes[] = {
+	    "application/vnd.openxmlformats-officedocument.",
+	    "application/vnd.ms-word.", "application/vnd.ms-excel.",
+	    "application/vnd.ms-powerpoint.",
+	};
+	for (size_t i = 0; t != NULL && i < sizeof(prefixes) / sizeof(*prefixes);
+	     i++)
+		if (strncmp(t, prefixes[i], strlen(prefixes[i])) == 0)
+			return true;
+	return false;
+}
+
 /* What NODE is, from its real type (libmagic) and a few byte checks. */
 static const walk_type_t *
 walk_type_of(const emg_attachment_t *a)
@@ -262,6 +280,11 @@ walk_type_of(const emg_attachment_t *a)
 		return &walk_onenote;
 	if (ole_is_cfb(a->data, a->size))
 		return &walk_ole;
+	/* An OOXML document (libmagic names it by its content types) is a
+	 * ZIP whose embedded files the walker reads (walk_archive). */
+	if (walk_is_ooxml_type(a->real_type) && a->size >= 4 &&
+	    memcmp(a->data, "PK\3\4", 4) == 0)
+		return &walk_types[0];
 	const char *desc = a->real_desc ? a->real_desc : "";
 	if (strstr(desc, "UDF filesystem") != NULL)
 		return &walk_udf;
@@ -745,6 +768,9 @@ walk_archive(walk_state_t *st, emg_attachment_t *node, const walk_type_t *t)
 	for (size_t i = 0; rc == EMG_OK && !a.stop && i < unpack_count(u); i++)
 		rc = walk_member(&a, i, &limit);
 	unpack_close(u);
+	/* A document is a container only when it carried embedded files. */
+	if (a.document)
+		node->expanded = node->n_children > 0;
 	/* An archive or image of real size that yields no file is a variant
 	 * the reader does not understand (an ISO 9660 image without Joliet
 	 * lists only "." in libarchive 3.6), not an empty one: saying nothing

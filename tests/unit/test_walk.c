@@ -520,6 +520,23 @@ START_TEST(test_walk_ooxml_not_expanded)
 	ck_assert_uint_eq(root->n_children, 0);
 	emg_report_free(r);
 	free(z);
+
+	/* ... but a file embedded in it is a child of its own, judged like
+	 * any attachment (an .exe dropped into word/embeddings/). */
+	wt_member_t e[] = {
+	    {"[Content_Types].xml", "<Types/>", 8, ZIP_EM_NONE, NULL},
+	    {"word/document.xml", "<w:document/>", 13, ZIP_EM_NONE, NULL},
+	    {"word/embeddings/package.exe", "MZ\x90\0", 4, ZIP_EM_NONE, NULL},
+	};
+	z = wt_zip(e, 3, &n);
+	r = wt_scan_file(NULL, "b.docx", z, n, NULL);
+	root = wt_must(r, "b.docx");
+	ck_assert(root->expanded);
+	ck_assert_uint_eq(root->n_children, 1);
+	ck_assert_str_eq(root->children[0]->container, "ooxml");
+	ck_assert(wt_must(r, "b.docx/word/embeddings/package.exe") != NULL);
+	emg_report_free(r);
+	free(z);
 }
 END_TEST
 
