@@ -13,9 +13,9 @@ A small organisation (example-corp.test) writes to a partner
                    thread we started (In-Reply-To and References)
   reply-genuine.eml  the partner answering our quote request from the
                    address we wrote to, inside the known thread
-  reply-stolen.eml   Emotet's kind: a reply quoting a thread between the
-                   partner and a third party, sent from another domain with
-                   the partner's display name
+  reply-stolen.eml   Emotet's kind: the same thread, stolen from the
+                   partner's mailbox, answered from another domain under
+                   the partner's display name, quoting our message
   milter-*.eml     for the milter (LF line ends, as tests/milter/lib.lua
                    reads them): an outbound message, an inbound one that is
                    accepted, a spoofed one that is quarantined
@@ -123,16 +123,6 @@ QUOTE_OURS = (
     "Subject: お見積りのお願い\n\n"
     "お見積りをお願いいたします。\n"
 )
-QUOTE_STOLEN = (
-    "-----Original Message-----\n"
-    "From: Hanako Suzuki <hanako.suzuki@partner.test>\n"
-    "Sent: Monday, March 3, 2025 10:00 AM\n"
-    "To: Kenji Ito <kenji.ito@third-party.test>\n"
-    "Subject: 請求書の件\n\n"
-    "請求書をお送りします。\n"
-)
-
-
 def main():
     if len(sys.argv) != 2:
         sys.exit("usage: gen-history.py OUTDIR")
@@ -178,7 +168,9 @@ def main():
     write(os.path.join(out, "reply-stolen.eml"),
           reply("x-300@mailer.invalid",
                 "Hanako Suzuki <hanako.suzuki@mailer.invalid>",
-                "Re: 請求書の件", ["k-900@third-party.test"], QUOTE_STOLEN))
+                "RE: お見積りのお願い",
+                ["quote-1@example-corp.test", "p-100@partner.test"],
+                QUOTE_OURS))
 
 
 if __name__ == "__main__":
