@@ -366,8 +366,10 @@ callbacks_eom(SMFICTX *ctx)
 	milter_outcome_t out;
 	sfsistat reply = actions_apply(ctx, c, report, &out);
 	const char *qid = smfi_getsymval(ctx, "i");
-	bool outbound = m->auth_user != NULL ||
-	                snapshot_internal_client(m->snap, c->client_ip);
+	/* the library judged the envelope (client_ip, auth_user) against
+	 * InternalNetworks; a scan that failed has no report, hence no
+	 * direction */
+	bool outbound = emg_report_outbound(report);
 	log_msg(LOG_INFO,
 	        "%s: from=%s rcpts=%zu size=%llu score=%.2f action=%s "
 	        "symbols=%s scan_ms=%u%s%s%s",

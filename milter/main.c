@@ -5,8 +5,9 @@
  *   emguard-milter -t [-c CONF] | -V | -h
  *
  * Start-up: load the configuration (any error stops it, with file:line),
- * open the milter socket as the starting user, become a daemon unless -f,
- * write the PID file, drop to UserID (-u), and refuse to go on as root.
+ * open the milter socket as the starting user (a unix socket mode 0660,
+ * owned by UserID and its group), become a daemon unless -f, write the
+ * PID file, drop to UserID (-u), and refuse to go on as root.
  *
  * Signals: libmilter's own signal thread treats SIGHUP like SIGTERM and
  * stops the milter, so SIGHUP must never reach it.  Every thread blocks
@@ -202,8 +203,11 @@ main_unix_path(const char *sock)
 	return sock[0] == '/' ? sock : NULL;
 }
 
-/* Open the listening socket; a unix socket goes to the user the milter
- * will run as, who must be able to remove and re-create it. */
+/* Open the listening socket.  A unix socket gets mode 0660 whatever the
+ * umask, so that the MTA's user connects through the group (the postfix
+ * user in the emguard group), and goes to the user the milter will run
+ * as and that user's group: that user must be able to remove and
+ * re-create it. */
 static int
 main_listen(const char *sock, const main_account_t *acct)
 {
@@ -217,8 +221,23 @@ main_listen(const char *sock, const main_account_t *acct)
 		return -1;
 	}
 	const char *path = main_unix_path(sock);
-	if (acct->set && path != NULL &&
-	    chown(path, acct->uid, acct->gid) != 0) {
+	if (path == NULL)
+		return 0;
+	/* chmod and chown follow links: touch only the socket made above */
+	struct stat st;
+	if (lstat(path, &st) != 0) {
+		log_msg(LOG_ERR, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (!S_ISSOCK(st.st_mode)) {
+		log_msg(LOG_ERR, "%s: not a socket", path);
+		return -1;
+	}
+	if (chmod(path, 0660) != 0) {
+		log_msg(LOG_ERR, "chmod %s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (acct->set && chown(path, acct->uid, acct->gid) != 0) {
 		log_msg(LOG_ERR, "chown %s: %s", path, strerror(errno));
 		return -1;
 	}
@@ -288,6 +307,22 @@ main_write_pidfile(const char *path)
 	return close(fd);
 }
 
+/* Started as someone else than root: say so when that is not USER (under
+ * systemd's User= it is, and all is as configured). */
+static void
+main_note_user(const char *user)
+{
+	if (user == NULL || *user == '\0')
+		return;
+	const struct passwd *pw = getpwnam(user);
+	if (pw != NULL && pw->pw_uid == getuid())
+		return;
+	log_msg(LOG_INFO,
+	        "not started as root: running as uid %ld, "
+	        "not as %s",
+	        (long)getuid(), user);
+}
+
 /* Become ACCT (when started as root), then make sure root is gone. */
 static int
 main_drop_privileges(const main_account_t *acct, const char *user)
@@ -298,11 +333,8 @@ main_drop_privileges(const main_account_t *acct, const char *user)
 		        strerror(errno));
 		return -1;
 	}
-	if (!acct->set && user != NULL && *user != '\0')
-		log_msg(LOG_INFO,
-		        "not started as root: running as uid %ld, "
-		        "not as %s",
-		        (long)getuid(), user);
+	if (!acct->set)
+		main_note_user(user);
 	if (getuid() == 0 || geteuid() == 0 || getgid() == 0 ||
 	    getegid() == 0) {
 		log_msg(LOG_ERR, "refusing to run as root (uid or gid 0): set "

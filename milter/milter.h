@@ -76,8 +76,6 @@ void snapshot_unref(milter_snap_t *snap);
 emg_status_t snapshot_scanner_get(milter_snap_t *snap, emg_scanner_t **out,
                                   char *err, size_t errlen);
 void snapshot_scanner_put(milter_snap_t *snap, emg_scanner_t *scanner);
-/* True when the client address IP is in the snapshot's InternalNetworks. */
-bool snapshot_internal_client(const milter_snap_t *snap, const char *ip);
 
 /* The snapshot new messages start on: a new reference, never NULL once
  * snapshot_set_current has been called. */

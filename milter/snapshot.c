@@ -16,8 +16,7 @@
  *
  * This is the one file that reads fields of struct emg_config (lib/
  * config.h): the public API has no accessors for the milter's keywords
- * yet.  It also uses lib/netaddr.c (compiled into the milter) to match
- * InternalNetworks.
+ * yet.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -26,7 +25,6 @@
 
 #include "config.h"
 #include "milter.h"
-#include "netaddr.h"
 
 static pthread_mutex_t snapshot_mu = PTHREAD_MUTEX_INITIALIZER;
 static milter_snap_t *snapshot_now;
@@ -147,14 +145,6 @@ snapshot_scanner_put(milter_snap_t *snap, emg_scanner_t *scanner)
 	}
 	pthread_mutex_unlock(&snap->pool_mu);
 	emg_scanner_free(scanner); /* the pool is full */
-}
-
-bool
-snapshot_internal_client(const milter_snap_t *snap, const char *ip)
-{
-	return ip != NULL && *ip != '\0' &&
-	       netaddr_in_list(ip, snap->cfg->internal_networks,
-	                       snap->cfg->n_internal_networks);
 }
 
 milter_snap_t *
