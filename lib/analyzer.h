@@ -13,6 +13,7 @@
 
 #include "config.h"
 #include "envelope.h"
+#include "history.h"
 #include "message.h"
 #include "policy.h"
 
@@ -41,6 +42,10 @@ struct emg_scan {
 	const emg_env_t *env;
 	const struct psl_ctx_st *psl; /* libpsl context, shared per scanner */
 	struct emg_report *report;
+	/* The thread history (DataStore), the scanner's own connection;
+	 * NULL when no store is reachable or the mail is outbound.  Only
+	 * the thread analyzer reads it, and never writes. */
+	history_t *history;
 };
 
 /* Record a finding of SYMBOL (declared in some analyzer's table) with a

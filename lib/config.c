@@ -89,6 +89,12 @@ static const config_key_t config_keys[] = {
 	{"DataStore", CT_STRING, OFF(data_store),
 	 "sqlite:/var/lib/emguard/emguard.db", NULL,
 	 "Thread history and quarantine index: sqlite:PATH or postgresql://..."},
+	{"HistoryRetention", CT_UINT, OFF(history_retention_days), "400", NULL,
+	 "Days the thread history keeps a message, or a correspondent after "
+	 "it was last seen (pruned daily; 0 keeps everything)."},
+	{"HistoryMinMessages", CT_UINT, OFF(history_min_messages), "200", NULL,
+	 "Messages the history must hold before the thread checks trust it "
+	 "(a colder store is reported as not used)."},
 	{"QuarantineDir", CT_STRING, OFF(quarantine_dir),
 	 "/var/spool/emguard/quarantine", NULL,
 	 "Where held messages are kept (SQLite backend)."},

@@ -36,6 +36,8 @@ struct emg_config {
 	emg_strlist_t archive_passwords; /* tried on every encrypted archive */
 
 	char *data_store;
+	unsigned history_retention_days; /* HistoryRetention */
+	unsigned history_min_messages;   /* warm-store threshold */
 	char *quarantine_dir;
 	char *socket;
 	char *user_id;

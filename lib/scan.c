@@ -1,7 +1,8 @@
 /*
  * scan.c - one scan from bytes to report: parse the message, build the
  * envelope, run every analyzer, score.  Also the per-thread scanner (libmagic
- * handle, PSL context, analyzer states) and the table of analyzers.
+ * handle, PSL context, thread-history connection, analyzer states) and the
+ * table of analyzers.
  *
  * Data flows one way: bytes + envelope -> message model -> analyzers ->
  * findings -> policy -> report.  A scan that runs past LimitScanTime stops
@@ -73,11 +74,19 @@ const size_t analyzer_count = sizeof(analyzer_table) / sizeof(analyzer_table[0])
 
 /* ---- scanner ------------------------------------------------------------- */
 
+/* A DataStore that could not be opened is tried again after this long,
+ * not on every scan: a PostgreSQL server that is down would otherwise cost
+ * each scan a connect timeout. */
+#define SCAN_HISTORY_RETRY_MS 60000u
+
 struct emg_scanner {
 	emg_config_t *cfg;
 	magic_t magic;
 	psl_ctx_t *psl;    /* owned unless it is the built-in one */
 	bool psl_owned;
+	history_t *history;          /* opened on first inbound scan */
+	bool history_tried;
+	uint64_t history_tried_ms;   /* when the last open failed */
 	void *states[sizeof(analyzer_table) / sizeof(analyzer_table[0])];
 };
 
@@ -138,6 +147,7 @@ emg_scanner_free(emg_scanner_t *sc)
 		magic_close(sc->magic);
 	if (sc->psl_owned)
 		psl_free(sc->psl);
+	history_close(sc->history);
 	emg_config_unref(sc->cfg);
 	free(sc);
 }
@@ -212,6 +222,30 @@ scan_expand(emg_scanner_t *sc, emg_message_t *msg, uint64_t start)
 	return walk_expand(msg, &w);
 }
 
+/* The scanner's thread history, opened when first needed from DataStore.
+ * A store that is missing or unreachable is not an error of the scan: the
+ * thread analyzer then reports that history was not used.  An SQLite file
+ * is not created here (an absent store and an empty one say the same). */
+static history_t *
+scan_history(emg_scanner_t *sc)
+{
+	const char *dsn = sc->cfg->data_store;
+	char err[256];
+
+	if (sc->history != NULL || dsn == NULL || *dsn == '\0')
+		return sc->history;
+	uint64_t now = limits_now_ms();
+	if (sc->history_tried &&
+	    now - sc->history_tried_ms < SCAN_HISTORY_RETRY_MS)
+		return NULL;
+	sc->history_tried = true;
+	sc->history_tried_ms = now;
+	if (history_open_existing(dsn, &sc->history, err, sizeof(err)) !=
+	    EMG_OK)
+		sc->history = NULL;
+	return sc->history;
+}
+
 /* Run every analyzer over an already-parsed message. */
 static emg_status_t
 scan_run(emg_scanner_t *sc, emg_report_t *r, const emg_env_t *env,
@@ -223,6 +257,7 @@ scan_run(emg_scanner_t *sc, emg_report_t *r, const emg_env_t *env,
 		.env = env,
 		.psl = sc->psl,
 		.report = r,
+		.history = env->outbound ? NULL : scan_history(sc),
 	};
 	r->outbound = env->outbound;
 	for (size_t a = 0; a < analyzer_count; a++) {
