@@ -232,6 +232,27 @@ office_ole(office_doc_t *d, const emg_attachment_t *n)
 	return rc;
 }
 
+/* True when the external relationship ENTRY ("TYPE TARGET", ooxml.h)
+ * reaches another host.  Word records the author's own template as
+ * file:///C:/Users/.../Templates/x.dotx or C:\...: a path on the reader's
+ * disk fetches nothing and is in every other business document.  UNC
+ * (\\host\share, file://host/) and http(s) reach out. */
+static bool
+office_external_remote(const char *entry)
+{
+	const char *t = strchr(entry, ' ');
+	t = t != NULL ? t + 1 : entry;
+	if (strncasecmp(t, "file:///", 8) == 0)
+		t += 8;
+	else if (strncasecmp(t, "file:/", 6) == 0 && t[6] != '/')
+		t += 6;
+	bool drive = ((t[0] >= 'A' && t[0] <= 'Z') ||
+	              (t[0] >= 'a' && t[0] <= 'z')) &&
+	             (t[1] == ':' || t[1] == '|') &&
+	             (t[2] == '\\' || t[2] == '/');
+	return !drive;
+}
+
 /* An OOXML package, or a Word/Excel 2003 XML or Flat OPC document. */
 static emg_status_t
 office_ooxml(office_doc_t *d, const emg_attachment_t *n, uint64_t budget,
@@ -253,8 +274,11 @@ office_ooxml(office_doc_t *d, const emg_attachment_t *n, uint64_t budget,
 			o.xlm.macro_sheets = (unsigned)o.macrosheets.n;
 		rc = office_merge_xlm(d, &o.xlm);
 	}
-	if (rc == EMG_OK)
-		rc = office_add_all(&d->external, &o.external);
+	for (size_t i = 0; rc == EMG_OK && i < o.external.n; i++)
+		if (office_external_remote(o.external.v[i]) &&
+		    !strlist_has_nocase(&d->external, o.external.v[i]) &&
+		    strlist_add(&d->external, o.external.v[i], (size_t)-1) != 0)
+			rc = EMG_ENOMEM;
 	if (rc == EMG_OK)
 		rc = office_add_all(&d->dde, &o.dde);
 	ooxml_result_free(&o);

@@ -9,6 +9,7 @@
  */
 #include <glib.h>
 #include <stdio.h>
+#include <zip.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -369,7 +370,86 @@ START_TEST(test_office_outbound_content_only)
 }
 END_TEST
 
-TESTUTIL_MAIN("office", test_office_outbound_content_only, test_office_libgsf_reads_corpus, test_office_ole_paths, test_office_corrupt_cfb,
+/* A .docx whose settings relationship points at TARGET as its template,
+ * built with libzip in memory; *LEN gets its size. */
+static uint8_t *
+office_docx_template(const char *target, size_t *len)
+{
+	static const char ct[] =
+	    "<?xml version=\"1.0\"?><Types xmlns=\"http://schemas."
+	    "openxmlformats.org/package/2006/content-types\"><Default "
+	    "Extension=\"rels\" ContentType=\"application/vnd.openxmlformats-"
+	    "package.relationships+xml\"/><Override PartName=\"/word/"
+	    "document.xml\" ContentType=\"application/vnd.openxmlformats-"
+	    "officedocument.wordprocessingml.document.main+xml\"/></Types>";
+	static const char doc[] =
+	    "<?xml version=\"1.0\"?><w:document xmlns:w=\"http://schemas."
+	    "openxmlformats.org/wordprocessingml/2006/main\"><w:body/>"
+	    "</w:document>";
+	char rels[1024];
+	snprintf(rels, sizeof(rels),
+	         "<?xml version=\"1.0\"?><Relationships xmlns=\"http://schemas."
+	         "openxmlformats.org/package/2006/relationships\"><Relationship "
+	         "Id=\"rId1\" Type=\"http://schemas.openxmlformats.org/"
+	         "officeDocument/2006/relationships/attachedTemplate\" "
+	         "Target=\"%s\" TargetMode=\"External\"/></Relationships>",
+	         target);
+	const char *names[] = {"[Content_Types].xml", "word/document.xml",
+	                       "word/_rels/settings.xml.rels"};
+	const char *bodies[] = {ct, doc, rels};
+	zip_error_t ze;
+	zip_error_init(&ze);
+	zip_source_t *src = zip_source_buffer_create(NULL, 0, 0, &ze);
+	ck_assert_ptr_nonnull(src);
+	zip_source_keep(src);
+	zip_t *z = zip_open_from_source(src, ZIP_TRUNCATE, &ze);
+	ck_assert_ptr_nonnull(z);
+	for (size_t i = 0; i < 3; i++) {
+		zip_source_t *m = zip_source_buffer(z, bodies[i],
+		                                    strlen(bodies[i]), 0);
+		ck_assert_int_ge(zip_file_add(z, names[i], m, 0), 0);
+	}
+	ck_assert_int_eq(zip_close(z), 0);
+	zip_stat_t st;
+	ck_assert_int_eq(zip_source_stat(src, &st), 0);
+	uint8_t *out = malloc(st.size);
+	ck_assert_int_eq(zip_source_open(src), 0);
+	ck_assert_int_eq(zip_source_read(src, out, st.size), (zip_int64_t)st.size);
+	zip_source_close(src);
+	zip_source_free(src);
+	*len = st.size;
+	return out;
+}
+
+/* The author's own template on a local disk is in ordinary documents;
+ * a template on another host is what an attack fetches. */
+START_TEST(test_office_template_local_vs_remote)
+{
+	struct {
+		const char *target;
+		bool finding;
+	} cases[] = {
+	    {"file:///C:/Users/taro/AppData/Roaming/Microsoft/Templates/"
+	     "Normal.dotm", false},
+	    {"C:\\Templates\\report.dotx", false},
+	    {"\\\\192.0.2.10\\share\\t.dotm", true},
+	    {"file://192.0.2.10/share/t.dotm", true},
+	    {"https://192.0.2.10/t.dotm", true},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		size_t len;
+		uint8_t *d = office_docx_template(cases[i].target, &len);
+		emg_report_t *r = office_scan_file(NULL, "t.docx", d, len);
+		ck_assert_msg((office_find(r, "OFFICE_TEMPLATE_INJECTION") !=
+		               NULL) == cases[i].finding,
+		              "%s: %s", cases[i].target, tu_symbols(r));
+		emg_report_free(r);
+		free(d);
+	}
+}
+END_TEST
+
+TESTUTIL_MAIN("office", test_office_template_local_vs_remote, test_office_outbound_content_only, test_office_libgsf_reads_corpus, test_office_ole_paths, test_office_corrupt_cfb,
               test_office_truncated, test_office_embedded_lnk,
               test_office_xlm, test_office_velvet_sweatshop,
               test_office_password_in_body, test_office_template_and_dde,
