@@ -11,7 +11,8 @@
  * check leans towards silence: mailing lists, forwarders (SRS), the null
  * sender, newsletters and same-organisation subdomains are business as
  * usual.  Details name addresses and domains only, cleaned of control
- * characters, never body text.
+ * characters, never body text.  With a thread history (history.h), a
+ * display name is also compared with the names of known correspondents.
  */
 #include <ctype.h>
 #include <stdint.h>
@@ -24,6 +25,7 @@
 
 #include "analyzer.h"
 #include "domain.h"
+#include "history.h"
 #include "text.h"
 
 /* Addresses of one header looked at; more is an attack on us, not mail. */
@@ -32,6 +34,10 @@
 #define SENDER_NAME_MAX 1024
 /* Room for a domain or an address in a detail. */
 #define SENDER_BUF 256
+/* Addresses of a known name looked at; a name seen at more than
+ * SENDER_NAME_ORGS organisations is common ("Support"), not a person. */
+#define SENDER_NAME_ADDRS 16
+#define SENDER_NAME_ORGS 2
 
 /* Scores: a signal that legitimate mail also shows (ESP bounce addresses,
  * list Reply-To) stays below the tag threshold (5) on its own; a signal
@@ -358,12 +364,84 @@ sender_display_known(const sender_ctx_t *c, const emg_address_t *a,
 	return rc;
 }
 
+/* How the history's addresses for a display name relate to the sender. */
+typedef struct sender_name_seen {
+	bool own;          /* the sender's address or organisation is there */
+	size_t orgs;       /* other organisations seen with the name */
+	char other[SENDER_BUF]; /* the most recent such address */
+} sender_name_seen_t;
+
+/* Sort ADDRS (the history's addresses for A's name) into *SEEN.  In a
+ * free-mail domain only the exact address is the sender's own. */
+static void
+sender_name_addrs(const sender_ctx_t *c, const emg_address_t *a,
+                  const emg_strlist_t *addrs, sender_name_seen_t *seen)
+{
+	char orgs[SENDER_NAME_ORGS + 1][SENDER_BUF];
+	bool freemail = domain_in_list(c->scan->psl, a->domain,
+	                               &c->scan->cfg->freemail_domains);
+
+	for (size_t i = 0; i < addrs->n && i < SENDER_NAME_ADDRS; i++) {
+		const char *at = strrchr(addrs->v[i], '@');
+		if (at == NULL)
+			continue;
+		if (strcasecmp(addrs->v[i], a->addr) == 0 ||
+		    (!freemail && sender_same_org(c, at + 1, a->domain))) {
+			seen->own = true;
+			continue;
+		}
+		char org[SENDER_BUF];
+		sender_org(c, at + 1, org);
+		bool dup = false;
+		for (size_t k = 0; k < seen->orgs; k++)
+			dup |= strcmp(orgs[k], org) == 0;
+		if (dup || seen->orgs > SENDER_NAME_ORGS)
+			continue;
+		memcpy(orgs[seen->orgs++], org, sizeof(org));
+		if (seen->other[0] == '\0')
+			sender_clean(addrs->v[i], seen->other,
+			             sizeof(seen->other));
+	}
+}
+
+/* Emit SPOOF_DISPLAY_NAME_HISTORY when the history knows A's display name
+ * only at other organisations: Emotet writes under the name of someone
+ * we corresponded with, from an address of its own.  The symbol is
+ * declared in thread.c's table for now, beside the other history
+ * findings, so that this table keeps the symbols test_sender counts. */
+static emg_status_t
+sender_display_history(const sender_ctx_t *c, const emg_address_t *a)
+{
+	emg_scan_t *scan = c->scan;
+	emg_strlist_t addrs = {0};
+	sender_name_seen_t seen = {0};
+
+	if (scan->history == NULL || sender_is_list(scan->msg) ||
+	    domain_in_list(scan->psl, a->domain, &scan->cfg->internal_domains))
+		return EMG_OK;
+	emg_status_t st = history_addresses_for_name(
+	    scan->history, a->display, SENDER_NAME_ADDRS, &addrs);
+	if (st == EMG_OK)
+		sender_name_addrs(c, a, &addrs, &seen);
+	strlist_free(&addrs);
+	if (st != EMG_OK) /* a store error is not the sender's fault */
+		return st == EMG_ENOMEM ? st : EMG_OK;
+	if (seen.own || seen.orgs == 0 || seen.orgs > SENDER_NAME_ORGS)
+		return EMG_OK;
+	char c1[SENDER_BUF], c2[SENDER_BUF];
+	return scan_emit(scan, "SPOOF_DISPLAY_NAME_HISTORY",
+	                 "display name \"%s\" is known from the history as %s, "
+	                 "the sender is %s",
+	                 sender_clean(a->display, c1, sizeof(c1)), seen.other,
+	                 sender_clean(a->addr, c2, sizeof(c2)));
+}
+
 static emg_status_t
 sender_check_display(const sender_ctx_t *c)
 {
 	emg_scan_t *scan = c->scan;
 	const emg_addrlist_t *from = &scan->msg->from;
-	bool addr_fired = false, known_fired = false;
+	bool addr_fired = false, known_fired = false, history_done = false;
 	emg_status_t rc = EMG_OK;
 
 	for (size_t i = 0; rc == EMG_OK && i < from->n && i < SENDER_ADDR_MAX;
@@ -376,6 +454,11 @@ sender_check_display(const sender_ctx_t *c)
 			rc = sender_display_addr(c, a, &addr_fired);
 		if (rc == EMG_OK && !known_fired)
 			rc = sender_display_known(c, a, &known_fired);
+		/* Once: the first named From, unless KnownNames spoke. */
+		if (rc == EMG_OK && !known_fired && !history_done) {
+			rc = sender_display_history(c, a);
+			history_done = true;
+		}
 	}
 	return rc;
 }

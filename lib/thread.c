@@ -16,6 +16,9 @@
  *                                 sender's display name with another
  *                                 address, or does not name the sender
  *
+ * The table also declares sender.c's SPOOF_DISPLAY_NAME_HISTORY (a known
+ * correspondent's name from another address).
+ *
  * Relies on the message model, quote.c, libpsl through domain.c and the
  * correspondence history (history.h), which may be absent: then only the
  * checks that need none run, and a zero-score finding says so.  Absence
@@ -43,9 +46,8 @@
 /* Gateway and list tags ("[EXTERNAL]", "[ml:123]") skipped before it. */
 #define THREAD_TAGS_MAX 3
 #define THREAD_TAG_LEN 64
-/* HistoryMinMessages until the configuration carries it: a store with
- * fewer messages cannot tell "unknown" from "not yet learnt". */
-#define THREAD_MIN_MESSAGES 200
+/* Addresses of a From header looked at. */
+#define THREAD_ADDR_MAX 32
 /* A display name key shorter than this matches too much. */
 #define THREAD_NAME_MIN 2
 /* Organisations of quoted participants named in a detail. */
@@ -90,6 +92,14 @@ static const emg_symbol_t thread_symbols[] = {
 	 EMG_ACTION_ACCEPT,
 	 "The sender is neither among the quoted participants nor in their "
 	 "organisations"},
+	/* Emitted by sender.c (the display-name checks live there); kept
+	 * here with the other history findings until sender's table takes
+	 * it.  A common name at two companies is not an attack: alone it
+	 * stays below the tag threshold. */
+	{"SPOOF_DISPLAY_NAME_HISTORY", "spoof.display_name", 4.0,
+	 EMG_ACTION_ACCEPT,
+	 "The From display name is a known correspondent's (thread history) "
+	 "at another organisation"},
 };
 
 typedef enum thread_prefix {
@@ -185,28 +195,11 @@ thread_internal(const thread_ctx_t *c, const char *addr)
 	       domain_in_list(c->scan->psl, d, &c->scan->cfg->internal_domains);
 }
 
-/* The history of this scan, or NULL.  The store is opened per scanner
- * from DataStore; until emg_scan_t carries it there is none. */
-static history_t *
-thread_history(const emg_scan_t *scan)
-{
-	(void)scan;
-	return NULL;
-}
-
-/* HistoryMinMessages. */
-static uint64_t
-thread_min_messages(const emg_config_t *cfg)
-{
-	(void)cfg;
-	return THREAD_MIN_MESSAGES;
-}
-
 /* The first From address with a domain, or NULL. */
 static const emg_address_t *
 thread_from(const emg_message_t *msg)
 {
-	for (size_t i = 0; i < msg->from.n && i < THREAD_REFS_MAX; i++)
+	for (size_t i = 0; i < msg->from.n && i < THREAD_ADDR_MAX; i++)
 		if (msg->from.v[i].addr != NULL && msg->from.v[i].domain != NULL &&
 		    msg->from.v[i].domain[0] != '\0')
 			return &msg->from.v[i];
@@ -344,7 +337,7 @@ typedef struct thread_refs_seen {
 	bool involves_sender;    /* a known one from or to the sender's party */
 	bool parent_known;
 	bool parent_outbound;
-	bool parent_to_sender;   /* we sent the parent to the exact address */
+	bool wrote_to_sender;    /* a known one we sent to the exact address */
 	char parent_peer[THREAD_BUF]; /* its first recipient, or its sender */
 } thread_refs_seen_t;
 
@@ -365,12 +358,11 @@ thread_lookup_refs(thread_ctx_t *c, thread_refs_seen_t *seen)
 				party = thread_same_party(c, r.rcpts.v[k]);
 			seen->any_known = true;
 			seen->involves_sender |= party;
+			seen->wrote_to_sender |=
+			    r.outbound && strlist_has_nocase(&r.rcpts, c->from->addr);
 			if (i == 0) {
 				seen->parent_known = true;
 				seen->parent_outbound = r.outbound;
-				seen->parent_to_sender =
-				    r.outbound &&
-				    strlist_has_nocase(&r.rcpts, c->from->addr);
 				thread_safe(r.outbound && r.rcpts.n > 0
 				                ? r.rcpts.v[0]
 				                : r.from_addr,
@@ -436,9 +428,13 @@ thread_judge_refs(thread_ctx_t *c)
 		                                      : "received from",
 		                 seen.parent_peer, a1,
 		                 thread_safe(c->from_org, o1, sizeof(o1)));
-	if (seen.parent_to_sender && thread_no_risky_attachment(c->scan->msg))
+	/* Trust: the reply continues a known message, and somewhere in the
+	 * thread we wrote to this very address. */
+	if (seen.parent_known && seen.wrote_to_sender &&
+	    thread_no_risky_attachment(c->scan->msg))
 		return scan_emit(c->scan, "THREAD_KNOWN_REPLY",
-		                 "In-Reply-To <%s> was sent by us to %s",
+		                 "In-Reply-To <%s> is known and the thread holds "
+		                 "our message to %s",
 		                 thread_safe(c->refs[0], a2, sizeof(a2)), a1);
 	return EMG_OK;
 }
@@ -460,7 +456,9 @@ thread_check_history(thread_ctx_t *c)
 		return scan_emit(c->scan, "THREAD_HISTORY_NOT_USED",
 		                 "history not used: store error (%s)",
 		                 emg_strerror(st));
-	uint64_t min = thread_min_messages(c->scan->cfg);
+	/* Below HistoryMinMessages a store cannot tell "unknown" from "not
+	 * yet learnt"; neither trust nor suspicion comes from it. */
+	uint64_t min = c->scan->cfg->history_min_messages;
 	if (count < min)
 		return scan_emit(c->scan, "THREAD_HISTORY_NOT_USED",
 		                 "history not used: cold store (%llu messages, "
@@ -585,7 +583,7 @@ thread_check(emg_scan_t *scan, void *state)
 	if (c == NULL || q == NULL)
 		goto out;
 	c->scan = scan;
-	c->h = thread_history(scan);
+	c->h = scan->history;
 	c->from = from;
 	c->quote = q;
 	domain_org(scan->psl, from->domain, c->from_org, sizeof(c->from_org));
