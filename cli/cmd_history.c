@@ -338,6 +338,11 @@ history_cmd_prune(const emg_config_t *cfg, emg_history_t *h,
 	long days = opt->older_than >= 0
 	                ? opt->older_than
 	                : (long)emg_history_retention_days(cfg);
+	if (opt->older_than < 0 && days == 0) {
+		printf("HistoryRetention 0 keeps everything: nothing "
+		       "removed\n");
+		return 0;
+	}
 	int64_t before = (int64_t)time(NULL) - (int64_t)days * 86400;
 	uint64_t removed = 0;
 	emg_status_t st = emg_history_prune(h, before, &removed);

@@ -196,7 +196,8 @@ emg_status_t emg_history_count(emg_history_t *h, uint64_t *messages);
 /* Remove what is older than BEFORE (Unix seconds); *REMOVED messages. */
 emg_status_t emg_history_prune(emg_history_t *h, int64_t before,
                                uint64_t *removed);
-/* HistoryRetention of CFG: days kept by the daily prune. */
+/* HistoryRetention of CFG: days kept by the daily prune; 0 keeps
+ * everything (no prune). */
 unsigned emg_history_retention_days(const emg_config_t *cfg);
 
 #ifdef __cplusplus

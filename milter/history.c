@@ -164,6 +164,10 @@ history_prune_due(history_writer_t *w)
 	if (w->cfg == NULL || now < w->prune_at || !history_store(w, w->cfg))
 		return;
 	unsigned days = emg_history_retention_days(w->cfg);
+	if (days == 0) { /* HistoryRetention 0 keeps everything */
+		w->prune_at = now + HISTORY_PRUNE_SECONDS;
+		return;
+	}
 	uint64_t removed = 0;
 	emg_status_t st = emg_history_prune(
 	    w->h, (int64_t)now - (int64_t)days * 86400, &removed);
