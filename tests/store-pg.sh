@@ -6,13 +6,18 @@
 # gives them a command that kills the server (pg_ctl stop -m immediate)
 # and starts it again, so that a case checks that an open handle
 # reconnects.  As root, the server runs as user postgres (or nobody).
+# With arguments, runs that command against the server instead (what
+# bench/history does): store-pg.sh COMMAND [ARG...].
 # Needs: $top_builddir (exported by make check), PostgreSQL server binaries
 # under /usr/lib/postgresql/*/bin (or PG_BINDIR), python3 for a free port.
 # Exit: 0 pass, 1 fail, 77 skip (no PostgreSQL server binaries).
 
 TEST=${top_builddir:-.}/tests/unit/test_history
-[ -x "$TEST" ] || { echo "store-pg.sh: $TEST not built"; exit 1; }
 case $TEST in /*) ;; *) TEST=$(pwd)/$TEST ;; esac
+if [ $# -eq 0 ]; then
+	[ -x "$TEST" ] || { echo "store-pg.sh: $TEST not built"; exit 1; }
+	set -- "$TEST"
+fi
 
 bindir=${PG_BINDIR:-}
 if [ -z "$bindir" ]; then
@@ -86,10 +91,10 @@ echo "store-pg.sh: PostgreSQL $("$bindir/pg_ctl" --version | awk '{print $3}') o
 EMGUARD_TEST_PG="host=127.0.0.1 port=$PORT user=emguard dbname=emguard_test"
 EMGUARD_TEST_PG_RESTART="$TMP/server.sh restart"
 export EMGUARD_TEST_PG EMGUARD_TEST_PG_RESTART
-"$TEST"
+"$@"
 rc=$?
 if [ $rc -ne 0 ]; then
-	echo "store-pg.sh: test_history failed on PostgreSQL; server log:"
+	echo "store-pg.sh: $1 failed on PostgreSQL; server log:"
 	sed 's/^/    /' "$TMP/server.log" | tail -20
 	exit 1
 fi
