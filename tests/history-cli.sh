@@ -187,14 +187,17 @@ else
 fi
 
 # ---- thread findings against the history -------------------------------------------
-# finding_lines FILE: the hijack.* and spoof.display_name findings of each
-# JSON line of FILE, as "file SYMBOL category", sorted
+# finding_lines FILE: the action and the hijack.* and spoof.display_name
+# findings of each JSON line of FILE, as "file action ACTION" and "file
+# SYMBOL category", sorted
 finding_lines() {
 	python3 - "$1" <<'EOF'
 import json, os, sys
 rows = []
 for line in open(sys.argv[1], encoding="utf-8"):
     obj = json.loads(line)
+    rows.append("%s action %s" % (os.path.basename(obj["file"]),
+                                  obj["action"]))
     for f in obj["findings"]:
         if f["category"].startswith("hijack.") or \
                 f["category"] == "spoof.display_name":
