@@ -422,7 +422,7 @@ emg_report_text(const emg_report_t *r, const char *file, bool color, FILE *fp)
 #define REPORT_HISTORY_ID_MAX 998 /* an RFC 5322 line */
 /* Prefixes stripped from one subject ("Re: Re: Fw: ..."). */
 #define REPORT_HISTORY_MAX_PREFIXES 16
-/* Until the configuration has HistoryRetention. */
+/* HistoryRetention's default, for a caller without a configuration. */
 #define REPORT_HISTORY_RETENTION_DAYS 400
 
 struct emg_history {
@@ -847,6 +847,6 @@ emg_history_prune(emg_history_t *h, int64_t before, uint64_t *removed)
 unsigned
 emg_history_retention_days(const emg_config_t *cfg)
 {
-	(void)cfg;
-	return REPORT_HISTORY_RETENTION_DAYS;
+	return cfg != NULL ? cfg->history_retention_days
+	                   : REPORT_HISTORY_RETENTION_DAYS;
 }

@@ -4,12 +4,14 @@
 #   import of a Sent Maildir (a message without Message-ID skipped and
 #   counted), of a Sent mbox overlapping it, and of an inbox with
 #   --inbound; importing again changes nothing; stats; prune by the default
-#   retention and by --older-than; clear errors for no DataStore, an
-#   unreachable one and bad usage.  With miltertest: emguard-milter learns
-#   outbound and accepted inbound mail, never quarantined mail.  Once the
-#   thread analyzer reports hijack.* findings: a genuine reply and a reply
-#   in a stolen thread, scanned with --json against the history, compared
-#   with the goldens in tests/golden-history/ (--update rewrites them).
+#   retention, by HistoryRetention (0 keeps everything) and by
+#   --older-than; clear errors for no DataStore, an unreachable one and bad
+#   usage.  With miltertest: emguard-milter learns outbound and accepted
+#   inbound mail, never quarantined mail.  When the build has hijack.*
+#   symbols: a genuine reply and a reply in a stolen thread, scanned with
+#   --json against the imported history; their actions and hijack.* and
+#   spoof.display_name findings are compared with
+#   tests/golden-history/thread-findings.txt (--update rewrites it).
 # Needs: $top_builddir and $top_srcdir (exported by make check), python3.
 # Exit: 0 pass, 1 fail, 77 skip.
 
@@ -114,6 +116,14 @@ said "the mbox messages 60 and 90 days old go" out \
 	"2 messages older than 30 days removed"
 check "stats after prune" 0 $H stats -c h.conf
 said "7 messages left" out "7 messages"
+cp h.conf keep.conf && printf 'HistoryRetention 0\n' >>keep.conf
+check "prune with HistoryRetention 0" 0 $H prune -c keep.conf
+said "HistoryRetention 0 keeps everything" out \
+	"HistoryRetention 0 keeps everything: nothing removed"
+cp h.conf short.conf && printf 'HistoryRetention 15\n' >>short.conf
+check "prune with HistoryRetention 15" 0 $H prune -c short.conf
+said "the two messages 19 and 20 days old go" out \
+	"2 messages older than 15 days removed"
 
 # ---- errors ---------------------------------------------------------------------
 printf 'DataStore\n' >none.conf
