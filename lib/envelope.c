@@ -378,8 +378,14 @@ envelope_finish(const emg_config_t *cfg, emg_env_t *out)
 				*p = (char)tolower((unsigned char)*p);
 		}
 	}
+	/* The session's client is inside only when InternalNetworks says so
+	 * (its default holds loopback): an MX that receives through a local
+	 * content filter or a test rig on 127.0.0.1 lists loopback out.  The
+	 * Received chain, in contrast, always counts a loopback hop as ours. */
 	out->client_internal =
-		out->client_ip != NULL && envelope_ip_internal(out->client_ip, cfg);
+		out->client_ip != NULL && cfg != NULL &&
+		netaddr_in_list(out->client_ip, cfg->internal_networks,
+		                cfg->n_internal_networks);
 	out->outbound = out->client_internal || out->auth_user != NULL;
 	return 0;
 }

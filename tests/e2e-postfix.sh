@@ -438,16 +438,17 @@ write_conf() {
 }
 write_conf 'OnError tempfail'
 
-# The socket's mode is what the umask leaves; 0666 lets the postfix user in
-# (a real set-up uses umask 007 and a group shared with the MTA instead).
+# The milter makes its socket 0660, owned by UserID and its group; a real
+# set-up adds the postfix user to that group (contrib/postfix-main.cf).  Here
+# the group of the socket is handed to postfix instead of editing groups.
 start_milter() {
 	(
-		umask 0111
 		exec "$MILTER" -f -c "$T/emguard.conf" -p "unix:$sock" \
 			-u "$MILTER_USER" -P "$T/run/milter.pid"
 	) >>"$T/log/milter.log" 2>&1 &
 	milter_pid=$!
-	e2e wait-unix "$sock" 15 && kill -0 "$milter_pid" 2>/dev/null
+	e2e wait-unix "$sock" 15 && kill -0 "$milter_pid" 2>/dev/null &&
+		chgrp postfix "$sock"
 }
 milter_log() { sed 's/^/    milter: /' "$T/log/milter.log" | tail -n 15; }
 
@@ -493,7 +494,8 @@ if command -v setpriv >/dev/null 2>&1; then
 	user_pid=$!
 	expect "emguard-milter started as $MILTER_USER listens" \
 		e2e wait-unix "$T/run/user.sock" 15
-	expect "... and says it is not root" grep -q 'not started as root' "$T/log/user.log"
+	expect "... and does not complain that it is not root" \
+		no grep -q 'not started as root' "$T/log/user.log"
 	expect "... and stops on SIGTERM" stop_pid "$user_pid" KILL
 	user_pid=
 fi
