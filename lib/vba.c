@@ -42,16 +42,20 @@ typedef struct vba_buf {
 	size_t n, cap, max;
 } vba_buf_t;
 
-/* Make room for one more byte (and the final NUL).  EMG_ELIMIT at MAX. */
+/* Make room for WANT more bytes (fewer when MAX comes first) and the final
+ * NUL, so that a whole chunk is written without a check per byte.  Never
+ * EMG_ELIMIT: the writers compare with MAX themselves, so that the bytes
+ * before the limit are still kept. */
 static emg_status_t
-vba_buf_room(vba_buf_t *b)
+vba_buf_reserve(vba_buf_t *b, size_t want)
 {
-	if (b->n >= b->max)
-		return EMG_ELIMIT;
-	if (b->n + 1 < b->cap)
+	size_t need = want > b->max - b->n ? b->max : b->n + want;
+	if (need < b->cap)
 		return EMG_OK;
-	size_t cap = b->cap < 4096 ? 4096 : b->cap * 2;
-	if (cap < b->cap || cap - 1 > b->max)
+	size_t cap = b->cap < 4096 ? 4096 : b->cap;
+	while (cap <= need && cap <= SIZE_MAX / 2)
+		cap *= 2;
+	if (cap <= need || cap - 1 > b->max)
 		cap = b->max + 1;
 	uint8_t *d = realloc(b->d, cap);
 	if (d == NULL)
@@ -79,63 +83,105 @@ vba_u32(const uint8_t *p)
 static unsigned
 vba_offset_bits(size_t diff)
 {
-	unsigned bits = 4;
+	if (diff <= 16)
+		return 4;
+	if (diff > 2048)
+		return 12;
+	/* ceil(log2(diff)) without a loop per token. */
+	return 32u - (unsigned)__builtin_clz((unsigned)(diff - 1));
+}
 
-	while (bits < 12 && ((size_t)1 << bits) < diff)
-		bits++;
-	return bits;
+/* Copy LEN bytes to D from OFFSET bytes back, as the byte-by-byte copy of
+ * 2.4.1.3.19.2 would: when the ranges overlap, the OFFSET-byte pattern
+ * repeats, so each memcpy doubles what the next one may take. */
+static void
+vba_copy_back(uint8_t *d, size_t offset, size_t len)
+{
+	const uint8_t *src = d - offset;
+
+	if (offset >= len) {
+		memcpy(d, src, len);
+		return;
+	}
+	for (size_t done = 0, step; done < len; done += step) {
+		step = len - done < offset + done ? len - done : offset + done;
+		memcpy(d + done, src, step);
+	}
 }
 
 /* Decompress the compressed chunk IN[0..N) (after its header), appending
- * to B.  Returns EMG_OK, EMG_EPARSE with *WHY, EMG_ELIMIT, EMG_ENOMEM. */
+ * to B.  Returns EMG_OK, EMG_EPARSE with *WHY, EMG_ELIMIT, EMG_ENOMEM.
+ * The checks are those of a byte-at-a-time decoder, in its order, so a
+ * fault leaves the same bytes out; only the copying is in runs. */
 static emg_status_t
 vba_chunk(const uint8_t *in, size_t n, vba_buf_t *b, const char **why)
 {
-	size_t start = b->n, p = 0;
 	emg_status_t st;
+
+	if ((st = vba_buf_reserve(b, VBA_CHUNK_MAX)) != EMG_OK)
+		return st;
+	uint8_t *d = b->d;
+	size_t start = b->n, o = b->n, p = 0, max = b->max;
 
 	while (p < n) {
 		unsigned flags = in[p++];
+		/* Eight literals, the common case in text: one copy. */
+		if (flags == 0 && n - p >= 8 && o - start <= VBA_CHUNK_MAX - 8 &&
+		    max - o >= 8) {
+			memcpy(d + o, in + p, 8);
+			o += 8;
+			p += 8;
+			continue;
+		}
 		for (unsigned bit = 0; bit < 8 && p < n; bit++) {
 			if (((flags >> bit) & 1u) == 0) {
-				if (b->n - start >= VBA_CHUNK_MAX) {
+				if (o - start >= VBA_CHUNK_MAX) {
 					*why = "chunk decompresses past 4096 "
 					       "bytes";
-					return EMG_EPARSE;
+					st = EMG_EPARSE;
+					goto out;
 				}
-				if ((st = vba_buf_room(b)) != EMG_OK)
-					return st;
-				b->d[b->n++] = in[p++];
+				if (o >= max) {
+					st = EMG_ELIMIT;
+					goto out;
+				}
+				d[o++] = in[p++];
 				continue;
 			}
 			if (n - p < 2) {
 				*why = "copy token cut short";
-				return EMG_EPARSE;
+				st = EMG_EPARSE;
+				goto out;
 			}
 			unsigned token = vba_u16(in + p);
 			p += 2;
-			size_t diff = b->n - start;
+			size_t diff = o - start;
 			unsigned bits = vba_offset_bits(diff);
 			size_t length = (token & (0xffffu >> bits)) + 3u;
 			size_t offset = (token >> (16u - bits)) + 1u;
 			if (offset > diff) {
 				*why = "copy token reaches before its chunk";
-				return EMG_EPARSE;
+				st = EMG_EPARSE;
+				goto out;
 			}
 			if (length > VBA_CHUNK_MAX - diff) {
 				*why = "chunk decompresses past 4096 bytes";
-				return EMG_EPARSE;
+				st = EMG_EPARSE;
+				goto out;
 			}
-			/* Byte by byte: source and copy may overlap. */
-			for (size_t k = 0; k < length; k++) {
-				if ((st = vba_buf_room(b)) != EMG_OK)
-					return st;
-				b->d[b->n] = b->d[b->n - offset];
-				b->n++;
+			/* What fits under MAX is kept, then the limit. */
+			size_t k = length < max - o ? length : max - o;
+			vba_copy_back(d + o, offset, k);
+			o += k;
+			if (k < length) {
+				st = EMG_ELIMIT;
+				goto out;
 			}
 		}
 	}
-	return EMG_OK;
+out:
+	b->n = o;
+	return st;
 }
 
 /* Walk the chunks of the container IN[1..LEN) into B. */
@@ -164,9 +210,15 @@ vba_chunks(const uint8_t *in, size_t len, vba_buf_t *b, const char **why)
 				*why = "raw chunk is not 4096 bytes";
 				return EMG_EPARSE;
 			}
-			for (size_t p = pos + 2; p < end && st == EMG_OK; p++)
-				if ((st = vba_buf_room(b)) == EMG_OK)
-					b->d[b->n++] = in[p];
+			size_t k = end - pos - 2;
+			if ((st = vba_buf_reserve(b, k)) != EMG_OK)
+				return st;
+			if (k > b->max - b->n) {
+				k = b->max - b->n;
+				st = EMG_ELIMIT;
+			}
+			memcpy(b->d + b->n, in + pos + 2, k);
+			b->n += k;
 		} else {
 			st = vba_chunk(in + pos + 2, end - pos - 2, b, why);
 		}
@@ -598,6 +650,10 @@ typedef struct vba_lex {
 	 * instead of a binary search for the many words that are no
 	 * keyword. */
 	uint8_t slots[VBA_HASH_SLOTS];
+	/* By length, bit (c & 31) of each keyword's first and last byte:
+	 * most identifiers fail this before being lowered and hashed.  The
+	 * bit ignores case, and a false hit only costs the hash probe. */
+	uint32_t first[VBA_WORD_MAX + 1], last[VBA_WORD_MAX + 1];
 	size_t chr_uses;
 	/* Per logical line (continuations with " _" join lines): */
 	bool line_open;     /* an Open statement: mode words count */
@@ -607,6 +663,37 @@ typedef struct vba_lex {
 	size_t prev_start, prev_end;
 	bool have_prev;
 } vba_lex_t;
+
+/* Byte classes, so that the tokenizer decides a byte with one load. */
+#define VBA_C_WORD 0x01u  /* vba_is_word_byte */
+#define VBA_C_B64 0x02u   /* A-Z a-z 0-9 + / */
+#define VBA_C_UPPER 0x04u
+#define VBA_C_LOWER 0x08u
+#define VBA_C_DIGIT 0x10u
+#define VBA_C_US 0x20u    /* '_': only such words can be Object_Event */
+#define VBA_C_STOP 0x40u  /* '"' and '\n' change the tokenizer's state */
+#define VBA_C_PLAIN 0x80u /* a word byte other than '_' */
+
+/* clang-format off */
+#define VBA_C_LETTER (VBA_C_WORD | VBA_C_PLAIN | VBA_C_B64)
+#define VBA_CLASS(c)                                                  \
+	((c) >= 'A' && (c) <= 'Z' ? VBA_C_LETTER | VBA_C_UPPER :       \
+	 (c) >= 'a' && (c) <= 'z' ? VBA_C_LETTER | VBA_C_LOWER :       \
+	 (c) >= '0' && (c) <= '9' ? VBA_C_LETTER | VBA_C_DIGIT :       \
+	 (c) == '_' ? VBA_C_WORD | VBA_C_US :                          \
+	 (c) >= 0x80 ? VBA_C_WORD | VBA_C_PLAIN :                      \
+	 (c) == '+' || (c) == '/' ? VBA_C_B64 :                        \
+	 (c) == '"' || (c) == '\n' ? VBA_C_STOP : 0u)
+#define VBA_C4(c) VBA_CLASS(c), VBA_CLASS((c) + 1), VBA_CLASS((c) + 2), \
+	VBA_CLASS((c) + 3)
+#define VBA_C16(c) VBA_C4(c), VBA_C4((c) + 4), VBA_C4((c) + 8), \
+	VBA_C4((c) + 12)
+#define VBA_C64(c) VBA_C16(c), VBA_C16((c) + 16), VBA_C16((c) + 32), \
+	VBA_C16((c) + 48)
+static const uint8_t vba_class[256] = {
+	VBA_C64(0), VBA_C64(64), VBA_C64(128), VBA_C64(192),
+};
+/* clang-format on */
 
 static bool
 vba_is_word_byte(unsigned char c)
@@ -656,6 +743,8 @@ vba_hash_init(vba_lex_t *lx)
 	uint32_t h;
 
 	memset(lx->slots, 0, sizeof(lx->slots));
+	memset(lx->first, 0, sizeof(lx->first));
+	memset(lx->last, 0, sizeof(lx->last));
 	for (size_t i = 0; i < sizeof(vba_words) / sizeof(vba_words[0]); i++) {
 		const char *w = vba_words[i].word;
 		if (!vba_lower(w, strlen(w), buf, &h))
@@ -663,7 +752,20 @@ vba_hash_init(vba_lex_t *lx)
 		while (lx->slots[h % VBA_HASH_SLOTS] != 0)
 			h++;
 		lx->slots[h % VBA_HASH_SLOTS] = (uint8_t)(i + 1);
+		size_t n = strlen(w);
+		lx->first[n] |= 1u << ((unsigned char)w[0] & 31u);
+		lx->last[n] |= 1u << ((unsigned char)w[n - 1] & 31u);
 	}
+}
+
+/* False when S[0..N) is certainly no keyword: cheap enough for every
+ * identifier of the source. */
+static inline bool
+vba_maybe_keyword(const vba_lex_t *lx, const char *s, size_t n)
+{
+	return n > 0 && n <= VBA_WORD_MAX &&
+	       ((lx->first[n] >> ((unsigned char)s[0] & 31u)) &
+	        (lx->last[n] >> ((unsigned char)s[n - 1] & 31u)) & 1u);
 }
 
 static const vba_word_t *
@@ -672,6 +774,8 @@ vba_lookup(const vba_lex_t *lx, const char *s, size_t n)
 	char buf[VBA_WORD_MAX + 1];
 	uint32_t h;
 
+	if (!vba_maybe_keyword(lx, s, n))
+		return NULL;
 	if (!vba_lower(s, n, buf, &h))
 		return NULL;
 	/* The table fills under half the slots: an empty one ends it. */
@@ -817,9 +921,10 @@ vba_is_enc_switch(const vba_lex_t *lx, size_t start, size_t end)
 	return n >= 3 && n < sizeof(full) && memcmp(buf, full, n) == 0;
 }
 
-/* What the word at START..END (not starting with a digit) means. */
+/* What the word at START..END (not starting with a digit) means;
+ * UNDERSCORE when it holds a '_'. */
 static emg_status_t
-vba_word(vba_lex_t *lx, size_t start, size_t end)
+vba_word(vba_lex_t *lx, size_t start, size_t end, bool underscore)
 {
 	const char *s = lx->s, *w = lx->s + start;
 	size_t n = end - start;
@@ -843,8 +948,9 @@ vba_word(vba_lex_t *lx, size_t start, size_t end)
 		return vba_note_str(&out->indicators, "-enc");
 	kw = vba_lookup(lx, w, n);
 	if (kw == NULL)
-		return vba_is_event(w, n) ? vba_note(&out->autoexec, w, n)
-		                          : EMG_OK;
+		return underscore && vba_is_event(w, n)
+		           ? vba_note(&out->autoexec, w, n)
+		           : EMG_OK;
 	switch (kw->kind) {
 	case VBA_K_AUTOEXEC: return vba_note(&out->autoexec, w, n);
 	case VBA_K_WRITE: return vba_note(&out->write, w, n);
@@ -888,41 +994,38 @@ vba_word(vba_lex_t *lx, size_t start, size_t end)
 }
 
 /* A run of base64 characters inside a string literal: long and mixed
- * enough to be encoded data rather than a word. */
+ * enough to be encoded data rather than a word.  CLS gathers the
+ * VBA_C_UPPER, _LOWER and _DIGIT classes of its bytes. */
 typedef struct vba_b64 {
 	size_t len;
-	bool upper, lower, digit;
+	unsigned cls;
 } vba_b64_t;
 
-static bool
-vba_is_b64_byte(unsigned char c, vba_b64_t *r)
-{
-	if (c >= 'A' && c <= 'Z')
-		r->upper = true;
-	else if (c >= 'a' && c <= 'z')
-		r->lower = true;
-	else if (vba_is_digit(c))
-		r->digit = true;
-	else if (c != '+' && c != '/')
-		return false;
-	return true;
-}
+#define VBA_B64_MIXED (VBA_C_UPPER | VBA_C_LOWER | VBA_C_DIGIT)
 
-/* Feed byte C to the run R; when the run ends, report it if it
- * qualifies and start over. */
+/* The run R has ended (R->len > 0): report it if it qualifies and start
+ * over. */
 static emg_status_t
-vba_b64_step(vba_lex_t *lx, vba_b64_t *r, bool in_string, unsigned char c)
+vba_b64_end(vba_lex_t *lx, vba_b64_t *r)
 {
-	if (in_string && vba_is_b64_byte(c, r)) {
-		r->len++;
-		return EMG_OK;
-	}
-	if (r->len == 0)
-		return EMG_OK;
-	bool hit = r->len >= VBA_BASE64_MIN && r->upper && r->lower && r->digit;
-	memset(r, 0, sizeof(*r));
+	bool hit = r->len >= VBA_BASE64_MIN &&
+	           (r->cls & VBA_B64_MIXED) == VBA_B64_MIXED;
+	r->len = 0;
+	r->cls = 0;
 	return hit ? vba_note_str(&lx->out->indicators, "base64 string")
 	           : EMG_OK;
+}
+
+/* Feed byte class M (of a byte inside a string) to the run R. */
+static inline emg_status_t
+vba_b64_step(vba_lex_t *lx, vba_b64_t *r, unsigned m)
+{
+	if (m & VBA_C_B64) {
+		r->len++;
+		r->cls |= m;
+		return EMG_OK;
+	}
+	return r->len > 0 ? vba_b64_end(lx, r) : EMG_OK;
 }
 
 /* A line ends at S[P] ('\n'): true when it was continued with " _". */
@@ -936,6 +1039,10 @@ vba_continued(const char *s, size_t line_start, size_t p)
 	       (s[p - 2] == ' ' || s[p - 2] == '\t');
 }
 
+/* One pass, one class load per byte.  A base64 run only grows inside a
+ * string and every way out of a string ('"', '\n') ends it, so outside
+ * strings the bytes that are neither word bytes nor VBA_C_STOP are
+ * skipped without a look at the run. */
 emg_status_t
 vba_analyze_source(const char *src, size_t len, vba_result_t *out)
 {
@@ -943,45 +1050,105 @@ vba_analyze_source(const char *src, size_t len, vba_result_t *out)
 		return EMG_EINVAL;
 	vba_lex_t lx = {.s = src, .n = len, .out = out};
 	vba_hash_init(&lx);
+	const unsigned char *s = (const unsigned char *)src;
 	vba_b64_t run = {0};
 	bool in_string = false;
 	size_t line_start = 0, p = 0;
 	emg_status_t st = EMG_OK;
+	/* The two hot loops run without a bound check while a byte that
+	 * stops them lies ahead: before WEND a byte that is not
+	 * VBA_C_PLAIN, before SEND a word or VBA_C_STOP byte.  Past them,
+	 * the rest of the source would not stop them at all. */
+	size_t wend = len, send = len;
+	while (wend > 0 && (vba_class[s[wend - 1]] & VBA_C_PLAIN))
+		wend--;
+	while (send > 0 &&
+	       !(vba_class[s[send - 1]] & (VBA_C_WORD | VBA_C_STOP)))
+		send--;
 
-	while (p < len && st == EMG_OK) {
-		unsigned char c = (unsigned char)src[p];
-		if (vba_is_word_byte(c)) {
-			size_t start = p;
-			while (p < len && st == EMG_OK &&
-			       vba_is_word_byte((unsigned char)src[p]))
-				st = vba_b64_step(&lx, &run, in_string,
-				                  (unsigned char)src[p++]);
-			if (st != EMG_OK)
-				break;
-			st = vba_is_digit(c) ? vba_ipv4(&lx, start)
-			                     : vba_word(&lx, start, p);
-			lx.prev_start = start;
-			lx.prev_end = p;
-			lx.have_prev = true;
-			continue;
-		}
-		if ((st = vba_b64_step(&lx, &run, in_string, c)) != EMG_OK)
-			break;
-		if (c == '"') {
-			in_string = !in_string;
-		} else if (c == '\n') {
-			if (!vba_continued(src, line_start, p)) {
-				lx.line_open = lx.line_declare = false;
-				lx.prev_property = false;
+	while (p < len) {
+		unsigned m = vba_class[s[p]];
+		if (!(m & VBA_C_WORD)) {
+			if (in_string &&
+			    (st = vba_b64_step(&lx, &run, m)) != EMG_OK)
+				return st;
+			if (m & VBA_C_STOP) {
+				if (s[p] == '"') {
+					in_string = !in_string;
+				} else {
+					if (!vba_continued(src, line_start, p)) {
+						lx.line_open = false;
+						lx.line_declare = false;
+						lx.prev_property = false;
+					}
+					in_string = false;
+					line_start = p + 1;
+				}
+				p++;
+				continue;
 			}
-			in_string = false;
-			line_start = p + 1;
+			p++;
+			if (in_string)
+				continue;
+			if (p >= send)
+				break;
+			while (!((m = vba_class[s[p]]) &
+			         (VBA_C_WORD | VBA_C_STOP)))
+				p++;
+			if (!(m & VBA_C_WORD))
+				continue;
 		}
-		p++;
+		/* A word at P, its first byte of class M. */
+		size_t start = p;
+		unsigned first = m;
+		bool underscore = (m & VBA_C_US) != 0;
+		if (!in_string) {
+			/* '_' is rare: it leaves the inner loop. */
+			for (;;) {
+				if (++p >= wend) {
+					p = len;
+					break;
+				}
+				while (vba_class[s[p]] & VBA_C_PLAIN)
+					p++;
+				if (!(vba_class[s[p]] & VBA_C_US))
+					break;
+				underscore = true;
+			}
+		} else {
+			/* Bytes of a word that base64 lacks ('_', >= 0x80)
+			 * end a run inside the word. */
+			do {
+				underscore |= (m & VBA_C_US) != 0;
+				if ((st = vba_b64_step(&lx, &run, m)) != EMG_OK)
+					return st;
+			} while (++p < len &&
+			         ((m = vba_class[s[p]]) & VBA_C_WORD));
+		}
+		if (first & VBA_C_DIGIT) {
+			/* An IPv4 literal's first word is 1-3 digits and a
+			 * '.'; the rest cannot be one. */
+			if (p < len && s[p] == '.' && p - start <= 3)
+				st = vba_ipv4(&lx, start);
+		} else if (underscore ||
+		           (start > 0 &&
+		            (s[start - 1] == '.' || s[start - 1] == '-')) ||
+		           vba_maybe_keyword(&lx, src + start, p - start)) {
+			st = vba_word(&lx, start, p, underscore);
+		} else {
+			/* What vba_word would conclude: no keyword, no pair,
+			 * no switch, no event. */
+			lx.prev_property = false;
+		}
+		if (st != EMG_OK)
+			return st;
+		lx.prev_start = start;
+		lx.prev_end = p;
+		lx.have_prev = true;
 	}
-	if (st == EMG_OK)
-		st = vba_b64_step(&lx, &run, false, '\n');
-	if (st == EMG_OK && lx.chr_uses >= VBA_CHR_DENSE)
+	if (run.len > 0 && (st = vba_b64_end(&lx, &run)) != EMG_OK)
+		return st;
+	if (lx.chr_uses >= VBA_CHR_DENSE)
 		st = vba_note_str(&out->indicators, "Chr() obfuscation");
 	return st;
 }
