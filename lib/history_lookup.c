@@ -1,0 +1,1 @@
+/* history_lookup.c - SCAFFOLD: filled by the split of its module. */

@@ -1,0 +1,1 @@
+/* oleobj_dde.c - SCAFFOLD: filled by the split of its module. */

@@ -1,0 +1,1 @@
+/* oleobj_ppt.c - SCAFFOLD: filled by the split of its module. */

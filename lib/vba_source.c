@@ -1,0 +1,1 @@
+/* vba_source.c - SCAFFOLD: filled by the split of its module. */

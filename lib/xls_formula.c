@@ -1,0 +1,1 @@
+/* xls_formula.c - SCAFFOLD: filled by the split of its module. */
