@@ -1,6 +1,5 @@
 /*
- * oleobj.c - embedded files and DDE fields of OLE2 Office documents (see
- * oleobj.h).
+ * oleobj.c - embedded files of OLE2 Office documents (see oleobj.h).
  *
  * Embedded files sit in three kinds of stream, all read through ole.h:
  * "\x01Ole10Native" (an OLE Package: a file with its label and paths, the
@@ -9,9 +8,9 @@
  * storage so that a document's own streams are never taken for objects.
  * PowerPoint 97-2003 keeps each object's storage instead in an ExOleObjStg
  * record of its document stream, usually zlib-compressed: those come back
- * as compound files of their own for the caller to open.  Word's DDE
- * fields are found by a bounded scan of the WordDocument stream for field
- * begin characters, in both 8-bit and UTF-16LE text.
+ * as compound files of their own for the caller to open: that record
+ * walk is in oleobj_ppt.c.  Word's DDE fields (oleobj_word_dde,
+ * oleobj_is_dde) are found in oleobj_dde.c.
  *
  * Every length in these structures is the sender's: each is checked
  * against the bytes really there, a bad one becomes a line in the list's
@@ -19,7 +18,7 @@
  * still worth judging.  Names are decoded with ICU (UTF-16LE when Office
  * wrote the Unicode copy, else CP932 when the bytes are valid CP932, the
  * usual case for Japanese senders, else Windows-1252) and never hold
- * control characters or path separators.  Relies on ole.h, ICU and zlib.
+ * control characters or path separators.  Relies on ole.h and ICU.
  */
 #include "oleobj.h"
 
@@ -27,11 +26,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include <unicode/ucnv.h>
 #include <unicode/ustring.h>
-#include <zlib.h>
 
 /* Bytes of a file name kept (UTF-8). */
 #define OLEOBJ_NAME_MAX 255
@@ -40,26 +37,8 @@
 #define OLEOBJ_NATIVE_SLACK (64u * 1024u)
 /* Problems kept per list: a few tell a person all there is to know. */
 #define OLEOBJ_PROBLEMS_MAX 32
-/* PowerPoint containers nested deeper than this are skipped whole. */
-#define OLEOBJ_PPT_DEPTH 32
-#define OLEOBJ_PPT_CONTAINER 0xF
-#define OLEOBJ_PPT_EXOLEOBJSTG 0x1011
-/* Records outside the tree that the sweep inflates at most. */
-#define OLEOBJ_PPT_TRIES 64
-/* Deflate cannot expand data more than about 1032 times: a record that
- * claims more lies, and is not worth the allocation. */
-#define OLEOBJ_ZLIB_RATIO 1032u
-/* DDE field instructions kept, and bytes kept of each. */
-#define OLEOBJ_DDE_MAX 16
-#define OLEOBJ_DDE_LEN 200
-/* Characters of one field instruction looked at. */
-#define OLEOBJ_DDE_SCAN 1024
-/* Word's field characters. */
-#define OLEOBJ_FIELD_BEGIN 0x13
-#define OLEOBJ_FIELD_SEP 0x14
-#define OLEOBJ_FIELD_END 0x15
 
-static uint32_t
+uint32_t
 oleobj_u32(const uint8_t *p)
 {
 	return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) |
@@ -68,7 +47,7 @@ oleobj_u32(const uint8_t *p)
 
 /* Add a problem to L (at most OLEOBJ_PROBLEMS_MAX).  EMG_OK or
  * EMG_ENOMEM. */
-static emg_status_t __attribute__((format(printf, 2, 3)))
+emg_status_t
 oleobj_problem(oleobj_list_t *l, const char *fmt, ...)
 {
 	char buf[256];
@@ -470,7 +449,7 @@ oleobj_parse_native(const uint8_t *s, size_t n, char **name, size_t *off,
 /* ---- the file list ------------------------------------------------------- */
 
 /* Bytes of the files L already holds. */
-static size_t
+size_t
 oleobj_list_bytes(const oleobj_list_t *l)
 {
 	size_t sum = 0;
@@ -482,7 +461,7 @@ oleobj_list_bytes(const oleobj_list_t *l)
 
 /* Append a file to L: NAME and DATA move into it (freed on failure),
  * SOURCE is copied as shown.  EMG_OK or EMG_ENOMEM. */
-static emg_status_t
+emg_status_t
 oleobj_list_add(oleobj_list_t *l, char *name, const char *source, uint8_t *data,
                 size_t len)
 {
@@ -848,417 +827,4 @@ oleobj_extract(ole_file_t *ole, size_t max_files, size_t max_bytes,
 		                      "compound file directory too large "
 		                      "or too deep: not every entry looked at");
 	return EMG_OK;
-}
-
-/* ---- PowerPoint ---------------------------------------------------------- */
-
-/* Inflate the zlib stream Z (ZLEN bytes) into a new buffer of ULEN bytes
- * in *OUT; *GOT is how much came out.  A damaged stream still gives what
- * came before the damage. */
-static emg_status_t
-oleobj_inflate(const uint8_t *z, size_t zlen, size_t ulen, uint8_t **out,
-               size_t *got)
-{
-	z_stream zs;
-	uint8_t *buf = malloc(ulen ? ulen : 1);
-	int rc = Z_OK;
-
-	*out = NULL;
-	*got = 0;
-	if (buf == NULL)
-		return EMG_ENOMEM;
-	memset(&zs, 0, sizeof(zs));
-	if (inflateInit(&zs) != Z_OK) {
-		free(buf);
-		return EMG_ENOMEM;
-	}
-	zs.next_out = buf;
-	/* zlib counts in uInt: feed and drain in pieces it can hold. */
-	while (rc == Z_OK) {
-		size_t in_done = zs.total_in, out_done = zs.total_out;
-		if (zs.avail_in == 0 && in_done < zlen) {
-			zs.next_in = (Bytef *)(uintptr_t)(z + in_done);
-			zs.avail_in =
-			    (uInt)(zlen - in_done < UINT32_MAX ? zlen - in_done
-			                                       : UINT32_MAX);
-		}
-		if (zs.avail_out == 0 && out_done < ulen)
-			zs.avail_out = (uInt)(ulen - out_done < UINT32_MAX
-			                          ? ulen - out_done
-			                          : UINT32_MAX);
-		if (zs.avail_out == 0)
-			break;
-		rc = inflate(&zs, Z_NO_FLUSH);
-	}
-	*got = zs.total_out;
-	inflateEnd(&zs);
-	*out = buf;
-	return EMG_OK;
-}
-
-/* One PowerPoint run. */
-typedef struct oleobj_ppt {
-	const uint8_t *doc;
-	size_t n;
-	oleobj_list_t *out;
-	size_t max_files, bytes_left;
-	size_t *found; /* offsets of the records taken, for the sweep */
-	size_t n_found;
-	unsigned tries; /* records the sweep tried */
-	bool stop;      /* a limit was reached */
-} oleobj_ppt_t;
-
-/* A record header at OFF of P's stream: its instance, type and length. */
-static void
-oleobj_ppt_header(const oleobj_ppt_t *p, size_t off, uint16_t *ver,
-                  uint16_t *inst, uint16_t *type, uint32_t *len)
-{
-	const uint8_t *h = p->doc + off;
-
-	*ver = h[0] & 0x0F;
-	*inst = (uint16_t)((h[0] | (h[1] << 8)) >> 4);
-	*type = (uint16_t)(h[2] | (h[3] << 8));
-	*len = oleobj_u32(h + 4);
-}
-
-/* The storage of the ExOleObjStg record at OFF whose body is LEN bytes
- * with instance INST: 1 compressed (u32 size, then a zlib stream), 0
- * stored.  QUIET (the sweep): no problems, and only a compound file is
- * kept. */
-static emg_status_t
-oleobj_ppt_storage(oleobj_ppt_t *p, size_t off, uint16_t inst, size_t len,
-                   bool quiet)
-{
-	const uint8_t *body = p->doc + off + 8;
-	char name[48], source[64];
-	uint8_t *data;
-	size_t dlen, want = len;
-	emg_status_t st = EMG_OK;
-
-	if (p->out->n >= p->max_files) {
-		p->out->truncated = p->stop = true;
-		return EMG_OK;
-	}
-	if (inst == 1 && len < 4)
-		return quiet ? EMG_OK
-		             : oleobj_problem(p->out,
-		                              "PowerPoint Document: "
-		                              "ExOleObjStg record at %zu too "
-		                              "short",
-		                              off);
-	if (inst == 1) {
-		want = oleobj_u32(body);
-		if ((uint64_t)want >
-		    (uint64_t)(len - 4) * OLEOBJ_ZLIB_RATIO + 1024)
-			return quiet
-			           ? EMG_OK
-			           : oleobj_problem(
-			                 p->out,
-			                 "PowerPoint Document: "
-			                 "ExOleObjStg record at %zu claims %zu "
-			                 "bytes from %zu compressed",
-			                 off, want, len - 4);
-	}
-	if (want > p->bytes_left) {
-		p->out->truncated = p->stop = true;
-		return EMG_OK;
-	}
-	if (inst == 0) {
-		if ((data = malloc(len ? len : 1)) == NULL)
-			return EMG_ENOMEM;
-		memcpy(data, body, len);
-		dlen = len;
-	} else {
-		if ((st = oleobj_inflate(body + 4, len - 4, want, &data,
-		                         &dlen)) != EMG_OK)
-			return st;
-		if (dlen < want && !quiet)
-			st =
-			    oleobj_problem(p->out,
-			                   "PowerPoint Document: "
-			                   "ExOleObjStg record at %zu inflates "
-			                   "to %zu of %zu bytes",
-			                   off, dlen, want);
-	}
-	if (st != EMG_OK || dlen == 0 || (quiet && !ole_is_cfb(data, dlen))) {
-		free(data);
-		return st;
-	}
-	size_t *found = realloc(p->found, (p->n_found + 1) * sizeof(*found));
-	char *copy = NULL;
-	if (found != NULL) {
-		p->found = found;
-		found[p->n_found++] = off;
-		snprintf(name, sizeof(name), "ExOleObjStg-%zu", off);
-		copy = strdup(name);
-	}
-	if (copy == NULL) {
-		free(data);
-		return EMG_ENOMEM;
-	}
-	snprintf(source, sizeof(source), "PowerPoint Document@%zu", off);
-	p->bytes_left -= dlen;
-	return oleobj_list_add(p->out, copy, source, data, dlen);
-}
-
-/* Walk the record tree: containers (recVer 0xF) are entered, up to
- * OLEOBJ_PPT_DEPTH deep, atoms skipped; a length past its container's end
- * is cut to it. */
-static emg_status_t
-oleobj_ppt_walk(oleobj_ppt_t *p)
-{
-	size_t ends[OLEOBJ_PPT_DEPTH]; /* where each open container ends */
-	size_t depth = 0, pos = 0;
-	emg_status_t st = EMG_OK;
-
-	/* Every round moves POS forward by at least the 8-byte header. */
-	while (st == EMG_OK && !p->stop) {
-		uint16_t ver, inst, type;
-		uint32_t len;
-
-		while (depth > 0 && pos >= ends[depth - 1])
-			depth--;
-		size_t limit = depth > 0 ? ends[depth - 1] : p->n;
-		if (limit - pos < 8)
-			break;
-		oleobj_ppt_header(p, pos, &ver, &inst, &type, &len);
-		size_t room = limit - pos - 8;
-		if (ver == OLEOBJ_PPT_CONTAINER && depth < OLEOBJ_PPT_DEPTH) {
-			ends[depth++] = pos + 8 + (len < room ? len : room);
-			pos += 8;
-			continue;
-		}
-		if (type == OLEOBJ_PPT_EXOLEOBJSTG && len > room)
-			st =
-			    oleobj_problem(p->out,
-			                   "PowerPoint Document: "
-			                   "ExOleObjStg record at %zu past its "
-			                   "end",
-			                   pos);
-		else if (type == OLEOBJ_PPT_EXOLEOBJSTG && inst <= 1)
-			st = oleobj_ppt_storage(p, pos, inst, len, false);
-		pos += 8 + (len < room ? len : room);
-	}
-	return st;
-}
-
-/* True when the walk took the record at OFF. */
-static bool
-oleobj_ppt_found(const oleobj_ppt_t *p, size_t off)
-{
-	for (size_t i = 0; i < p->n_found; i++)
-		if (p->found[i] == off)
-			return true;
-	return false;
-}
-
-/* PowerPoint finds its ExOleObjStg records by their offsets in the
- * persist directory, not by walking the tree, so one hidden in another
- * record's body still loads.  Look for the header at every offset the
- * walk did not take; a hit must begin like a zlib stream or a compound
- * file, and at most OLEOBJ_PPT_TRIES are tried. */
-static emg_status_t
-oleobj_ppt_sweep(oleobj_ppt_t *p)
-{
-	emg_status_t st = EMG_OK;
-
-	for (size_t i = 0; p->n - i >= 14 && st == EMG_OK && !p->stop &&
-	                   p->tries < OLEOBJ_PPT_TRIES;
-	     i++) {
-		const uint8_t *h = p->doc + i, *b = h + 8;
-		uint16_t ver, inst, type;
-		uint32_t len;
-
-		if (h[2] != 0x11 || h[3] != 0x10 || oleobj_ppt_found(p, i))
-			continue;
-		oleobj_ppt_header(p, i, &ver, &inst, &type, &len);
-		if (ver != 0 || inst > 1 || len > p->n - i - 8)
-			continue;
-		bool zlib = inst == 1 && (b[4] & 0x0F) == 8 &&
-		            ((b[4] << 8) | b[5]) % 31 == 0;
-		if (!zlib && !(inst == 0 && ole_is_cfb(b, len)))
-			continue;
-		p->tries++;
-		size_t before = p->out->n;
-		st = oleobj_ppt_storage(p, i, inst, len, true);
-		if (p->out->n > before)
-			i += 8 + len - 1;
-	}
-	return st;
-}
-
-emg_status_t
-oleobj_ppt_storages(const uint8_t *doc, size_t n, size_t max_files,
-                    size_t max_bytes, oleobj_list_t *out)
-{
-	oleobj_ppt_t p = {doc, n, out, max_files, 0, NULL, 0, 0, false};
-	size_t used;
-	emg_status_t st;
-
-	if (out == NULL || (doc == NULL && n > 0))
-		return EMG_EINVAL;
-	used = oleobj_list_bytes(out);
-	p.bytes_left = used < max_bytes ? max_bytes - used : 0;
-	st = oleobj_ppt_walk(&p);
-	if (st == EMG_OK)
-		st = oleobj_ppt_sweep(&p);
-	free(p.found);
-	return st;
-}
-
-/* ---- Word DDE fields ----------------------------------------------------- */
-
-/* The code unit at I of W in text of WIDTH bytes a character. */
-static unsigned
-oleobj_unit(const uint8_t *w, size_t i, unsigned width)
-{
-	return width == 1 ? w[i] : (unsigned)(w[i] | (w[i + 1] << 8));
-}
-
-/* Append code point CP to BUF (*O bytes used of CAP) as UTF-8, unless it
- * does not fit whole. */
-static void
-oleobj_put(char *buf, size_t cap, size_t *o, unsigned cp)
-{
-	char tmp[3];
-	size_t k;
-
-	if (cp < 0x80) {
-		tmp[0] = (char)cp;
-		k = 1;
-	} else if (cp < 0x800) {
-		tmp[0] = (char)(0xC0 | (cp >> 6));
-		tmp[1] = (char)(0x80 | (cp & 0x3F));
-		k = 2;
-	} else {
-		tmp[0] = (char)(0xE0 | (cp >> 12));
-		tmp[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-		tmp[2] = (char)(0x80 | (cp & 0x3F));
-		k = 3;
-	}
-	if (cap - *o < k)
-		return;
-	memcpy(buf + *o, tmp, k);
-	*o += k;
-}
-
-bool
-oleobj_is_dde(const char *ins)
-{
-	size_t k;
-
-	ins += strspn(ins, " ");
-	k = strcspn(ins, " \"\\");
-	return (k == 3 && strncasecmp(ins, "DDE", 3) == 0) ||
-	       (k == 7 && strncasecmp(ins, "DDEAUTO", 7) == 0);
-}
-
-/* The field whose begin character is at I of W (N bytes, WIDTH bytes a
- * character): its instruction text up to the separator or end at its own
- * level (nested fields left out) into BUF as UTF-8, control characters
- * stripped.  Returns the index after what was read. */
-static size_t
-oleobj_field(const uint8_t *w, size_t n, size_t i, unsigned width, char *buf,
-             size_t cap)
-{
-	size_t o = 0, seen = 0;
-	unsigned nest = 0;
-
-	for (i += width; n - i >= width && seen < OLEOBJ_DDE_SCAN;
-	     i += width, seen++) {
-		unsigned c = oleobj_unit(w, i, width);
-		if (c == OLEOBJ_FIELD_BEGIN) {
-			nest++;
-		} else if (c == OLEOBJ_FIELD_END && nest > 0) {
-			nest--;
-		} else if (c == OLEOBJ_FIELD_SEP || c == OLEOBJ_FIELD_END) {
-			if (nest == 0)
-				break;
-		} else if (nest == 0 && c >= 0x20 && c != 0x7f &&
-		           !(c >= 0xD800 && c < 0xE000)) {
-			/* 8-bit pieces are Windows-1252: its 0x80-0x9F block
-			 * is not Latin-1, the rest is. */
-			oleobj_put(buf, cap, &o,
-			           width == 1 && c >= 0x80 && c < 0xA0 ? '?'
-			                                               : c);
-		}
-	}
-	while (o > 0 && buf[o - 1] == ' ')
-		o--;
-	buf[o] = '\0';
-	return i;
-}
-
-/* True when the text after the field begin at I of W reads "DDE" (blanks
- * skipped): the cheap test before an instruction is read whole. */
-static bool
-oleobj_dde_start(const uint8_t *w, size_t n, size_t i, unsigned width)
-{
-	static const char want[] = "dde";
-	size_t k = 0;
-	unsigned blanks = 0;
-
-	for (i += width; n - i >= width && k < 3; i += width) {
-		unsigned c = oleobj_unit(w, i, width);
-		if (c == ' ' && k == 0 && blanks++ < 16)
-			continue;
-		if (c > 0x7f || (c | 0x20) != (unsigned char)want[k])
-			return false;
-		k++;
-	}
-	return k == 3;
-}
-
-/* Scan W for DDE fields in text of WIDTH bytes a character starting at
- * FIRST, adding them to OUT. */
-static emg_status_t
-oleobj_dde_scan(const uint8_t *w, size_t n, unsigned width, size_t first,
-                emg_strlist_t *out)
-{
-	char ins[OLEOBJ_DDE_LEN + 1];
-	size_t i = first;
-
-	while (n - i >= width && n - i - width >= width &&
-	       out->n < OLEOBJ_DDE_MAX) {
-		if (oleobj_unit(w, i, width) != OLEOBJ_FIELD_BEGIN ||
-		    !oleobj_dde_start(w, n, i, width)) {
-			i += width;
-			continue;
-		}
-		size_t next =
-		    oleobj_field(w, n, i, width, ins, sizeof(ins) - 1);
-		if (!oleobj_is_dde(ins)) {
-			i += width;
-			continue;
-		}
-		const char *s = ins + strspn(ins, " ");
-		bool dup = false;
-		for (size_t k = 0; k < out->n && !dup; k++)
-			dup = strcmp(out->v[k], s) == 0;
-		if (!dup && strlist_add(out, s, (size_t)-1) != 0)
-			return EMG_ENOMEM;
-		/* What the field held is not read again: hostile text of
-		 * nothing but field starts stays linear. */
-		i = next > i ? next : i + width;
-	}
-	return EMG_OK;
-}
-
-emg_status_t
-oleobj_word_dde(const uint8_t *w, size_t n, emg_strlist_t *out)
-{
-	emg_status_t st;
-
-	if (out == NULL || (w == NULL && n > 0))
-		return EMG_EINVAL;
-	if (n == 0)
-		return EMG_OK;
-	/* Word stores each text piece as 8-bit or as UTF-16LE, and a UTF-16
-	 * piece may start at an odd offset: try both alignments. */
-	st = oleobj_dde_scan(w, n, 1, 0, out);
-	if (st == EMG_OK)
-		st = oleobj_dde_scan(w, n, 2, 0, out);
-	if (st == EMG_OK)
-		st = oleobj_dde_scan(w, n, 2, 1, out);
-	return st;
 }

@@ -85,4 +85,21 @@ bool oleobj_is_dde(const char *ins);
 
 void oleobj_list_free(oleobj_list_t *l);
 
+/* ---- internal: shared by oleobj.c and oleobj_ppt.c ----------------------- */
+
+/* The little-endian u32 at P. */
+uint32_t oleobj_u32(const uint8_t *p);
+
+/* Add a problem to L (at most 32).  EMG_OK or EMG_ENOMEM. */
+emg_status_t oleobj_problem(oleobj_list_t *l, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* Bytes of the files L already holds. */
+size_t oleobj_list_bytes(const oleobj_list_t *l);
+
+/* Append a file to L: NAME and DATA move into it (freed on failure),
+ * SOURCE is copied as shown.  EMG_OK or EMG_ENOMEM. */
+emg_status_t oleobj_list_add(oleobj_list_t *l, char *name, const char *source,
+                             uint8_t *data, size_t len);
+
 #endif
