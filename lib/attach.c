@@ -760,14 +760,6 @@ attach_enc_add(attach_enc_t *e, const emg_attachment_t *m)
 		e->method = m->enc_method;
 }
 
-/* True when N is a password-protected Office document: walk_office.c
- * names its methods "office-...". */
-static bool
-attach_office_encrypted(const emg_attachment_t *n)
-{
-	return n->enc_method != NULL && strncmp(n->enc_method, "office-", 7) == 0;
-}
-
 /* attach.encrypted_archive(_opened): one finding each per archive, from the
  * archive's own flags and its members'.  A member left closed without a
  * failed password (unsupported method, a limit) was not opened either. */
@@ -785,10 +777,10 @@ attach_check_encrypted(attach_ctx_t *c, const emg_attachment_t *n,
 	 * encrypted as a whole whatever holds it. */
 	bool member = n->container != NULL && n->parent != NULL &&
 	              attach_kind_of(n->parent, &how) == ATTACH_K_ARCHIVE &&
-	              !attach_office_encrypted(n);
+	              !attachment_office_encrypted(n);
 
 	for (size_t i = 0; kind == ATTACH_K_ARCHIVE && i < n->n_children; i++)
-		if (!attach_office_encrypted(n->children[i]))
+		if (!attachment_office_encrypted(n->children[i]))
 			attach_enc_add(&e, n->children[i]);
 	bool whole = e.members == 0 && !member;
 	if (whole)

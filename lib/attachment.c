@@ -186,3 +186,10 @@ attachment_iter_done(attachment_iter_t *it)
 	free(it->next_child);
 	memset(it, 0, sizeof(*it));
 }
+
+bool
+attachment_office_encrypted(const emg_attachment_t *node)
+{
+	return node != NULL && node->enc_method != NULL &&
+	       strncmp(node->enc_method, "office-", 7) == 0;
+}

@@ -25,6 +25,10 @@ int attachment_problem(emg_attachment_t *node, const char *fmt, ...)
 /* NODE's name for details: its path, else its name, else "(no name)". */
 const char *attachment_label(const emg_attachment_t *node);
 
+/* True when NODE is a password-protected Office document (walk_office.c
+ * names its methods "office-..."), encrypted as a whole wherever it is. */
+bool attachment_office_encrypted(const emg_attachment_t *node);
+
 /* Depth-first, pre-order iteration over every node of a message. */
 typedef struct attachment_iter {
 	const emg_message_t *msg;

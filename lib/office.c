@@ -373,8 +373,7 @@ office_emit(emg_scan_t *scan, const emg_attachment_t *n, office_doc_t *d)
 	if (rc == EMG_OK && autoexec && box != NULL) {
 		/* A ZIP member opened with a password names its archive; a
 		 * password-protected document names itself. */
-		bool doc = box->enc_method != NULL &&
-		           strncmp(box->enc_method, "office-", 7) == 0;
+		bool doc = attachment_office_encrypted(box);
 		const emg_attachment_t *shown =
 		    !doc && box->container != NULL && box->parent != NULL
 		        ? box->parent

@@ -9,6 +9,13 @@
 : "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
 : "${top_builddir:=.}"
 
+# Under a sanitizer build: libgsf leaks inside gsf_infile_msole_new on some
+# hostile compound files (tests/lsan.supp); LeakSanitizer sees libgsf's
+# frames, and so the suppression, only with the slow unwinder.
+ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}fast_unwind_on_malloc=0"
+LSAN_OPTIONS="${LSAN_OPTIONS:-suppressions=$top_srcdir/tests/lsan.supp}"
+export ASAN_OPTIONS LSAN_OPTIONS
+
 ran=0
 failed=0
 for bin in "$top_builddir"/tests/fuzz/fuzz_*_replay; do
