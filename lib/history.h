@@ -19,7 +19,8 @@
  * looked up; an ID or address longer than RFC 5322 allows is not stored.
  *
  * Errors: EMG_EIO (history_error() says why), EMG_ENOMEM, EMG_EINVAL.
- * The schema and the SQL are in history.c's header.
+ * The schema and the SQL are in history.c's header; the lookups are in
+ * history_lookup.c.
  */
 #ifndef EMG_HISTORY_H
 #define EMG_HISTORY_H
@@ -150,5 +151,42 @@ emg_status_t history_count(history_t *h, uint64_t *messages);
  * correspondents, names and domains last seen before it; *REMOVED
  * messages.  The counts of correspondents that stay are not lowered. */
 emg_status_t history_prune(history_t *h, int64_t before, uint64_t *removed);
+
+
+/* ---- internal: shared by history.c and history_lookup.c ----------------- */
+/* Not part of the contract above: no other module uses what follows.  It
+ * is seen only where HISTORY_INTERNAL is defined, so that store.h's names
+ * stay out of the callers (a test defines its own store_t). */
+#ifdef HISTORY_INTERNAL
+
+#include "store.h"
+
+#define HISTORY_MAX_ADDR 320     /* RFC 3696: 64 + 1 + 255 */
+
+struct history {
+	store_t *store;
+	bool batch;            /* inside history_batch_begin */
+	uint64_t batch_added;  /* messages the open batch added */
+	char err[STORE_ERRLEN + 64];
+};
+
+/* Note in H's error why WHAT failed (the store's message); EMG_EIO. */
+emg_status_t history_fail(history_t *h, const char *what);
+/* Run OP once more after a broken connection was reset (never inside a
+ * batch). */
+emg_status_t history_run(history_t *h,
+                         emg_status_t (*op)(history_t *, void *), void *arg);
+/* S with blanks and, when BRACKETS, one pair of <> around it removed,
+ * lowercased when LOWER, into *OUT (NULL when nothing is left or it is
+ * longer than MAX). */
+emg_status_t history_norm_key(const char *s, bool brackets, bool lower,
+                              size_t max, char **out);
+/* A Message-ID, an address, a display name's matching key, normalised as
+ * stored (*OUT NULL when there is none). */
+emg_status_t history_norm_id(const char *s, char **out);
+emg_status_t history_norm_addr(const char *s, char **out);
+emg_status_t history_name_key(const char *name, char **out);
+
+#endif /* HISTORY_INTERNAL */
 
 #endif
