@@ -78,6 +78,7 @@ void xls_result_free(xls_result_t *r);
 #define XLS_MAX_DDE 16      /* entries of DDE */
 #define XLS_TEXT_MAX 1024   /* code points of one string examined */
 #define XLS_ENTRY_MAX 200   /* bytes of one listed entry */
+#define XLS_MAX_WALKS 256   /* sheet substreams walked */
 
 /* What every scanner collects into, and the first allocation failure. */
 typedef struct xls_ctx {
@@ -97,9 +98,28 @@ typedef struct xls_text {
 	size_t n;
 } xls_text_t;
 
+/* The state of one xls_scan_biff call (xls.c), read by the formula
+ * parser (xls_formula.c). */
+/* The state of one xls_scan_biff call. */
+typedef struct xls_walk {
+	xls_ctx_t c;
+	const uint8_t *s;
+	size_t n;
+	bool biff8;
+	size_t records; /* record headers read */
+	size_t work;    /* payload bytes joined or parsed */
+	bool records_spent, work_spent, walks_spent;
+	uint8_t *join; /* a record with its CONTINUE records */
+	size_t join_cap;
+	size_t walked[XLS_MAX_WALKS]; /* sheet offsets walked already */
+	size_t n_walked;
+	xls_buf_t dde; /* a DDE SUPBOOK waiting for its EXTERNNAME */
+	bool dde_pending;
+} xls_walk_t;
+
 /* A macro-only function: the Ftab index ID (XLS_NO_FTAB for commands),
- * whether it is SUSPICIOUS (listed in FORMULAS), its NAME.  xls.c has
- * the table. */
+ * whether it is SUSPICIOUS (listed in FORMULAS), its NAME.
+ * xls_formula.c has the table. */
 struct xls_fn {
 	uint16_t id;
 	bool suspicious;
@@ -124,5 +144,20 @@ bool xls_decode(const uint8_t *p, size_t avail, size_t cch, bool wide,
 void xls_name(xls_ctx_t *c, const xls_text_t *t, bool builtin);
 /* Note the URLs, API functions and programs named in the ASCII text V. */
 void xls_scan_strings(xls_ctx_t *c, const char *v, size_t n);
+/* Note what the decoded string T names (xls_scan_strings on its ASCII
+ * view). */
+void xls_scan_text(xls_ctx_t *c, const xls_text_t *t);
+/* A little-endian u16 at P. */
+uint16_t xls_u16(const uint8_t *p);
+/* Append S, cut to what fits. */
+void xls_buf_str(xls_buf_t *b, const char *s);
+/* A BIFF string of CCH characters at P (AVAIL bytes) without its count
+ * (BIFF8: a flags byte first; BIFF5: 8-bit), into T; *USED the bytes it
+ * takes.  False when it runs past AVAIL. */
+bool xls_string(bool biff8, const uint8_t *p, size_t avail, size_t cch,
+                xls_text_t *t, size_t *used);
+/* Walk the formula tokens RGCE (CCE bytes) of a macro sheet cell
+ * (xls_formula.c). */
+void xls_rgce(xls_walk_t *w, const uint8_t *rgce, size_t cce);
 
 #endif
