@@ -184,21 +184,6 @@ history_cmd_store_failed(const emg_history_t *h, const char *what,
 
 /* ---- import -------------------------------------------------------------- */
 
-/* The progress total: the number of files when no mbox or stdin is among
- * the inputs, else -1 (progress.h then shows the count and rate). */
-static long
-history_cmd_total(const history_opts_t *opt)
-{
-	long total = 0;
-	for (int i = 0; i < opt->n_paths; i++) {
-		long n = input_count(opt->paths[i], HISTORY_CMD_COUNT_CAP);
-		if (n < 0 || total > HISTORY_CMD_COUNT_CAP - n)
-			return -1;
-		total += n;
-	}
-	return total;
-}
-
 /* Commit the open batch of H and count it.  Returns 0, or 2 when the
  * store failed (the batch is gone then). */
 static int
@@ -317,7 +302,9 @@ history_cmd_import(const emg_config_t *cfg, emg_history_t *h,
 	progress_t bar;
 	bool tty = isatty(STDERR_FILENO);
 	progress_init(&bar, tty ? stderr : NULL,
-	              tty ? history_cmd_total(opt) : -1);
+	              tty ? input_count_all(opt->paths, opt->n_paths,
+	                                      HISTORY_CMD_COUNT_CAP)
+	                    : -1);
 	int rc = history_cmd_walk(cfg, h, opt, &t, &bar);
 	progress_finish(&bar);
 	printf("%" PRIu64 " messages, %" PRIu64 " new", t.messages, t.added);

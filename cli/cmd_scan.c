@@ -450,21 +450,6 @@ scan_cmd_threads(scan_ctx_t *ctx, emg_scanner_t **scanners, unsigned n)
 
 /* ---- set-up ------------------------------------------------------------ */
 
-/* The progress total: the number of files when no mbox or stdin is among
- * the inputs, else -1.  Only worth the second walk when a bar is shown. */
-static long
-scan_cmd_total(const scan_opts_t *opt)
-{
-	long total = 0;
-	for (int i = 0; i < opt->n_paths; i++) {
-		long n = input_count(opt->paths[i], SCAN_CMD_COUNT_CAP);
-		if (n < 0 || total > SCAN_CMD_COUNT_CAP - n)
-			return -1;
-		total += n;
-	}
-	return total;
-}
-
 static bool
 scan_cmd_color(void)
 {
@@ -477,7 +462,9 @@ scan_cmd_run(scan_ctx_t *ctx, emg_scanner_t **scanners, unsigned jobs)
 {
 	bool bar = isatty(STDERR_FILENO);
 	progress_init(&ctx->progress, bar ? stderr : NULL,
-	              bar ? scan_cmd_total(ctx->opt) : -1);
+	              bar ? input_count_all(ctx->opt->paths, ctx->opt->n_paths,
+	                                    SCAN_CMD_COUNT_CAP)
+	                  : -1);
 	int rc = jobs == 1 ? scan_cmd_walk(ctx, scanners[0])
 	                   : scan_cmd_threads(ctx, scanners, jobs);
 	progress_finish(&ctx->progress);

@@ -689,3 +689,16 @@ input_count(const char *path, long cap)
 	input_close(in);
 	return n;
 }
+
+long
+input_count_all(char *const *paths, int n, long cap)
+{
+	long total = 0;
+	for (int i = 0; i < n; i++) {
+		long c = input_count(paths[i], cap);
+		if (c < 0 || total > cap - c)
+			return -1;
+		total += c;
+	}
+	return total;
+}

@@ -54,5 +54,8 @@ void input_close(input_t *in);
  * or -1 when it cannot be known cheaply (stdin, an mbox, an error, or more
  * than CAP files). */
 long input_count(const char *path, long cap);
+/* The same over the N PATHS together: -1 when any one is unknown or the
+ * sum passes CAP (a progress bar's total, not worth a longer walk). */
+long input_count_all(char *const *paths, int n, long cap);
 
 #endif
