@@ -36,6 +36,7 @@ typedef enum {
 	CT_MS,       /* unsigned milliseconds, with ms/s/m/h/d suffixes */
 	CT_ONERROR,  /* emg_onerror_t */
 	CT_QMODE,    /* emg_qmode_t */
+	CT_QFALLBACK, /* emg_qfallback_t */
 	CT_SCORE,    /* repeatable "SYMBOL score" */
 } config_type_t;
 
@@ -132,6 +133,24 @@ static const config_key_t config_keys[] = {
 	{"ReleaseMethod", CT_STRING, OFF(release_method),
 	 "sendmail:/usr/sbin/sendmail", NULL,
 	 "How released mail is re-injected: sendmail:PATH or smtp:HOST:PORT."},
+	{"QuarantineFallback", CT_QFALLBACK, OFF(quarantine_fallback), "hold",
+	 NULL,
+	 "When the emguard store fails: hold (MTA hold queue) or tempfail "
+	 "(451, the sender retries)."},
+	{"QuarantineRetention", CT_UINT, OFF(quarantine_retention_days), "30",
+	 NULL,
+	 "Days a quarantined message is kept before `emguard quarantine "
+	 "purge` removes it (0 keeps everything)."},
+	{"WebListen", CT_STRING, OFF(web_listen), "127.0.0.1:8025", NULL,
+	 "Address of the quarantine web page (emguard-web): HOST:PORT."},
+	{"WebCertificate", CT_STRING, OFF(web_certificate), "",
+	 "/etc/emguard/web.pem",
+	 "PEM certificate for HTTPS on the web page (with WebKey; empty: "
+	 "plain HTTP, for loopback or a TLS proxy)."},
+	{"WebKey", CT_STRING, OFF(web_key), "", "/etc/emguard/web.key",
+	 "PEM private key of WebCertificate."},
+	{"WebSessionTimeout", CT_MS, OFF(web_session_timeout_ms), "8h", NULL,
+	 "Idle time after which a web page login ends."},
 	{"LimitMessageSize", CT_SIZE, LOFF(message_size), "50M", NULL,
 	 "Largest message scanned in full."},
 	{"LimitMimeDepth", CT_UINT, LOFF(mime_depth), "20", NULL,
@@ -402,6 +421,7 @@ config_set_enum(config_parser_t *p, const config_key_t *k, const char *value,
 
 static const char *const onerror_names[] = {"accept", "tempfail"};
 static const char *const qmode_names[] = {"hold", "store", "both"};
+static const char *const qfallback_names[] = {"hold", "tempfail"};
 
 /* Store VALUE into the field of K. */
 static emg_status_t
@@ -460,6 +480,9 @@ config_set(config_parser_t *p, const config_key_t *k, char *value,
 		                       (int *)field);
 	case CT_QMODE:
 		return config_set_enum(p, k, value, qmode_names, 3,
+		                       (int *)field);
+	case CT_QFALLBACK:
+		return config_set_enum(p, k, value, qfallback_names, 2,
 		                       (int *)field);
 	case CT_SCORE:
 		return config_parse_score(p, value, cfg);
@@ -702,6 +725,9 @@ config_dump_value(const emg_config_t *cfg, const config_key_t *k, FILE *fp)
 	case CT_MS: fprintf(fp, "%ums", *(const unsigned *)field); break;
 	case CT_ONERROR: fputs(onerror_names[*(const int *)field], fp); break;
 	case CT_QMODE: fputs(qmode_names[*(const int *)field], fp); break;
+	case CT_QFALLBACK:
+		fputs(qfallback_names[*(const int *)field], fp);
+		break;
 	case CT_SCORE: break;
 	}
 }

@@ -15,6 +15,7 @@
 
 typedef enum { ONERROR_ACCEPT, ONERROR_TEMPFAIL } emg_onerror_t;
 typedef enum { QMODE_HOLD, QMODE_STORE, QMODE_BOTH } emg_qmode_t;
+typedef enum { QFALLBACK_HOLD, QFALLBACK_TEMPFAIL } emg_qfallback_t;
 
 typedef struct emg_score_override {
 	char *symbol;
@@ -53,6 +54,12 @@ struct emg_config {
 	double threshold_reject;
 	emg_onerror_t on_error;
 	emg_qmode_t quarantine_mode;
+	emg_qfallback_t quarantine_fallback; /* when the store fails */
+	unsigned quarantine_retention_days;
+	char *web_listen;      /* HOST:PORT */
+	char *web_certificate; /* NULL/"": plain HTTP */
+	char *web_key;
+	unsigned web_session_timeout_ms;
 
 	emg_score_override_t *scores;
 	size_t n_scores;

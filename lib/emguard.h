@@ -200,6 +200,188 @@ emg_status_t emg_history_prune(emg_history_t *h, int64_t before,
  * everything (no prune). */
 unsigned emg_history_retention_days(const emg_config_t *cfg);
 
+/* ---- quarantine --------------------------------------------------------- */
+
+/* The emguard quarantine: held messages with their envelope, report and
+ * an audit trail, in the DataStore.  With a SQLite DataStore the bytes are
+ * files in QuarantineDir (written to a temporary file, fsynced, renamed,
+ * the directory fsynced) and the index is in the database; with PostgreSQL
+ * the bytes are in the database too, so that several MX hosts share one
+ * quarantine.  A handle is one store connection: one thread at a time. */
+typedef struct emg_quarantine emg_quarantine_t;
+
+/* Longest entry id with its NUL: "20261122-3fa9c01d7e4b" (UTC date of
+ * arrival, 12 random hex digits). */
+#define EMG_QID_MAX 32
+
+typedef enum emg_qstatus {
+	EMG_QSTATUS_HELD = 0,
+	EMG_QSTATUS_RELEASED,
+	EMG_QSTATUS_DELETED, /* the bytes are gone; the index row and its
+	                      * audit trail stay until purged */
+} emg_qstatus_t;
+
+/* "held", "released", "deleted". */
+const char *emg_qstatus_name(emg_qstatus_t status);
+
+/* One entry of the index.  Every string is owned by the entry, UTF-8
+ * (header values decoded from RFC 2047), never NULL ("" when absent). */
+typedef struct emg_qentry {
+	char id[EMG_QID_MAX];
+	int64_t arrived;         /* Unix seconds */
+	emg_qstatus_t status;
+	const char *mail_from;   /* envelope sender; "" for <> */
+	const char *const *rcpts; /* envelope recipients */
+	size_t n_rcpts;
+	const char *client_ip;
+	const char *helo;
+	const char *from_header; /* the From: field, decoded */
+	const char *subject;     /* decoded */
+	const char *message_id;  /* without <> */
+	double score;
+	const char *action;      /* "quarantine" or "reject" (a verdict) */
+	const char *reason;      /* short reasons: "macro document, ..." */
+	const char *symbols;     /* "SYM1,SYM2" */
+	const char *report_json; /* the scan report (emg_report_json) */
+	const char *host;        /* the host that stored it */
+	uint64_t size;           /* bytes of the original message */
+	const char *sha256;      /* of the original bytes, lower-case hex */
+} emg_qentry_t;
+
+/* One line of the audit trail. */
+typedef struct emg_qaudit {
+	int64_t at;         /* Unix seconds */
+	const char *id;     /* the entry */
+	const char *actor;  /* "milter@mx1", "cli:root", "web:yamada" */
+	const char *action; /* "store", "release", "delete", "export",
+	                     * "release-failed", "purge", "view" */
+	const char *detail; /* "to=a@b.test via smtp:127.0.0.1:25: 250 ..." */
+} emg_qaudit_t;
+
+/* What emg_quarantine_list returns.  Zero / NULL fields do not filter. */
+typedef struct emg_qfilter {
+	int64_t since;          /* arrived >= since */
+	int64_t before;         /* arrived < before (0: no bound) */
+	int status;             /* -1: any; else an emg_qstatus_t */
+	const char *from;       /* substring of envelope sender or From:,
+	                         * case-insensitive */
+	const char *rcpt;       /* substring of a recipient, case-insensitive */
+	const char *symbol;     /* has this symbol (exact) */
+	const char *action;     /* this verdict (exact) */
+	const char *text;       /* substring of subject, From:, sender or a
+	                         * recipient (the web page's search box) */
+	size_t offset, limit;   /* paging, newest first; limit 0: all */
+} emg_qfilter_t;
+
+/* Open the quarantine of CFG (DataStore and QuarantineDir), creating or
+ * migrating its tables.  EMG_ECONFIG / EMG_EIO with ERR as for history. */
+emg_status_t emg_quarantine_open(const emg_config_t *cfg,
+                                 emg_quarantine_t **out, char *err,
+                                 size_t errlen);
+void emg_quarantine_close(emg_quarantine_t *q);
+/* Why the last call on Q failed; never NULL. */
+const char *emg_quarantine_error(const emg_quarantine_t *q);
+/* "sqlite" or "postgresql". */
+const char *emg_quarantine_backend(const emg_quarantine_t *q);
+
+/* Store the message DATA (LEN bytes, exactly as received) with ENV, the
+ * scan REPORT (may be NULL) and REASON (short reasons, may be NULL).
+ * ACTOR names who stored it ("milter@HOST").  On EMG_OK the entry is
+ * durable: its bytes and its index row survive a crash or power loss, and
+ * ID holds its id.  On failure nothing is left behind (no index row, no
+ * file). */
+emg_status_t emg_quarantine_put(emg_quarantine_t *q, const void *data,
+                                size_t len, const emg_envelope_t *env,
+                                const emg_report_t *report,
+                                const char *reason, const char *actor,
+                                char id[EMG_QID_MAX]);
+/* The entry ID.  EMG_EINVAL when there is no such entry. */
+emg_status_t emg_quarantine_get(emg_quarantine_t *q, const char *id,
+                                emg_qentry_t **out);
+void emg_qentry_free(emg_qentry_t *e);
+/* Entries matching F (NULL: all), newest first.  *TOTAL (may be NULL)
+ * gets the number matching without paging.  Free with
+ * emg_qentry_list_free. */
+emg_status_t emg_quarantine_list(emg_quarantine_t *q, const emg_qfilter_t *f,
+                                 emg_qentry_t ***out, size_t *n,
+                                 uint64_t *total);
+void emg_qentry_list_free(emg_qentry_t **list, size_t n);
+/* The original bytes of entry ID (caller frees *DATA).  EMG_EINVAL when
+ * there is no such entry or it was deleted; EMG_EIO when the bytes are
+ * missing or do not match their SHA-256. */
+emg_status_t emg_quarantine_read(emg_quarantine_t *q, const char *id,
+                                 void **data, size_t *len);
+/* Mark ID released (after a successful re-injection) or deleted (its bytes
+ * are removed), with one audit line by ACTOR saying DETAIL, in one
+ * transaction.  EMG_EINVAL for an unknown id or a deleted entry. */
+emg_status_t emg_quarantine_set_status(emg_quarantine_t *q, const char *id,
+                                       emg_qstatus_t status,
+                                       const char *actor, const char *detail);
+/* Add an audit line that changes nothing else ("export", "view",
+ * "release-failed"). */
+emg_status_t emg_quarantine_audit_add(emg_quarantine_t *q, const char *id,
+                                      const char *actor, const char *action,
+                                      const char *detail);
+/* The audit trail of ID (NULL: of every entry), newest first, at most
+ * LIMIT lines (0: all).  Free with emg_qaudit_list_free. */
+emg_status_t emg_quarantine_audit(emg_quarantine_t *q, const char *id,
+                                  size_t limit, emg_qaudit_t **out,
+                                  size_t *n);
+void emg_qaudit_list_free(emg_qaudit_t *list, size_t n);
+/* Remove every entry that arrived before BEFORE (Unix seconds), bytes and
+ * index row; their audit lines stay, and one "purge" line by ACTOR is
+ * added.  *REMOVED (may be NULL) gets the count. */
+emg_status_t emg_quarantine_purge(emg_quarantine_t *q, int64_t before,
+                                  const char *actor, uint64_t *removed);
+/* Make the index and QuarantineDir agree after a crash: remove temporary
+ * files and files that no index row names (a write that never committed:
+ * the MTA was never told the message was taken, so the sender retries),
+ * and count index rows of held or released entries whose bytes are
+ * missing.  A no-op for PostgreSQL. */
+emg_status_t emg_quarantine_recover(emg_quarantine_t *q, uint64_t *removed,
+                                    uint64_t *missing);
+/* QuarantineRetention of CFG in days (0: keep everything). */
+unsigned emg_quarantine_retention_days(const emg_config_t *cfg);
+
+/* ---- release tokens ------------------------------------------------------
+ * A released message passes emguard-milter again on its way to the
+ * recipients.  The release adds one header, EMG_RELEASE_HEADER, whose
+ * value names the entry, the actor and the time and carries an HMAC-SHA256
+ * under a key kept in the DataStore; the milter accepts a message with a
+ * valid token for its own Message-ID instead of quarantining it again. */
+#define EMG_RELEASE_HEADER "X-Emguard-Released"
+/* Validity of a token in seconds: a release may wait in a queue. */
+#define EMG_RELEASE_TOKEN_TTL (7 * 24 * 3600)
+
+/* The value of the release header for entry E by ACTOR at NOW, into BUF. */
+emg_status_t emg_quarantine_release_token(emg_quarantine_t *q,
+                                          const emg_qentry_t *e,
+                                          const char *actor, int64_t now,
+                                          char *buf, size_t len);
+/* True in *VALID when VALUE is a token this DataStore made, younger than
+ * EMG_RELEASE_TOKEN_TTL at NOW, for a message whose Message-ID (without
+ * <>) is MESSAGE_ID.  ID (may be NULL) gets the entry id. */
+emg_status_t emg_quarantine_release_verify(emg_quarantine_t *q,
+                                           const char *value,
+                                           const char *message_id,
+                                           int64_t now, bool *valid,
+                                           char id[EMG_QID_MAX]);
+
+/* ---- users of the quarantine web page ------------------------------------
+ * Kept in the DataStore (table web_user): a name and a scrypt hash
+ * ("$scrypt$ln=15,r=8,p=1$SALT$HASH", base64), so that every MX host
+ * sharing a PostgreSQL DataStore knows the same users. */
+emg_status_t emg_user_set(emg_quarantine_t *q, const char *name,
+                          const char *password);
+/* EMG_EINVAL when there is no such user. */
+emg_status_t emg_user_delete(emg_quarantine_t *q, const char *name);
+/* *OK true when NAME exists and PASSWORD is its password (compared in
+ * constant time; an unknown name costs the same as a wrong password). */
+emg_status_t emg_user_verify(emg_quarantine_t *q, const char *name,
+                             const char *password, bool *ok);
+/* Every user name, sorted; free each and the array. */
+emg_status_t emg_user_list(emg_quarantine_t *q, char ***names, size_t *n);
+
 #ifdef __cplusplus
 }
 #endif

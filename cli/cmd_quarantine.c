@@ -1,0 +1,2 @@
+/* cmd_quarantine.c - SCAFFOLD */
+#include "cli.h"

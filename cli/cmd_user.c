@@ -1,0 +1,2 @@
+/* cmd_user.c - SCAFFOLD */
+#include "cli.h"

@@ -1,0 +1,2 @@
+/* release.c - SCAFFOLD */
+#include "release.h"

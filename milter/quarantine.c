@@ -1,0 +1,2 @@
+/* quarantine.c - SCAFFOLD: the milter side of QuarantineMode store. */
+#include "milter.h"

@@ -1,0 +1,2 @@
+/* quarantine-writer.c - SCAFFOLD */
+int main(void) { return 1; }

@@ -1,0 +1,2 @@
+/* test_release.c - SCAFFOLD: filled in by its owner. */
+int main(void) { return 77; }

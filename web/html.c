@@ -1,0 +1,2 @@
+/* html.c - SCAFFOLD */
+#include "web.h"

@@ -1,0 +1,2 @@
+/* i18n.c - SCAFFOLD */
+#include "web.h"

@@ -1,0 +1,3 @@
+/* main.c - SCAFFOLD */
+#include "web.h"
+int main(void) { return 1; }

@@ -1,0 +1,2 @@
+/* pages.c - SCAFFOLD */
+#include "web.h"

@@ -1,0 +1,2 @@
+/* server.c - SCAFFOLD */
+#include "web.h"

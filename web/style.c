@@ -1,0 +1,2 @@
+/* style.c - SCAFFOLD */
+#include "web.h"
