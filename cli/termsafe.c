@@ -1,0 +1,2 @@
+/* termsafe.c - SCAFFOLD */
+#include "termsafe.h"
