@@ -1,0 +1,1 @@
+# postfix-lib.sh - SCAFFOLD: a private Postfix on loopback for the tests.
