@@ -3,9 +3,16 @@
  *
  *   every message  X-Emguard-Score/-Action/-Symbols that arrived are
  *                  removed (attackers forge them to look vetted), ours added
+ *   released       a valid release token (X-Emguard-Released, made by
+ *                  `emguard quarantine release` for this Message-ID):
+ *                  accepted whatever the score, X-Emguard-Action: released;
+ *                  a release header that is not valid is removed
  *   tag            Subject prefixed with SubjectTag (lib/subject.c)
- *   quarantine     MTA hold queue with a reason (QuarantineMode store and
- *                  both hold too until the emguard store exists)
+ *   quarantine     QuarantineMode hold: MTA hold queue with a reason;
+ *                  store: into the emguard quarantine (quarantine.c), then
+ *                  discarded (the client got 250); both: stored and held.
+ *                  When storing fails, QuarantineFallback: hold, or 451
+ *                  4.3.0.  Nothing is discarded that is not stored.
  *   reject         550 5.7.1 RejectText (short reasons)
  *   scan failed    OnError: accept with X-Emguard-Action: unscanned, or
  *                  451 4.3.0 so that the client tries again
@@ -154,17 +161,27 @@ actions_add(SMFICTX *ctx, const milter_conn_t *c, const char *name,
 	return rc;
 }
 
-/* Remove every X-Emguard-* header that came with the message, last first
- * so that the indices stay right whether or not the MTA renumbers. */
+/* Remove occurrences KEEP+1 to N of header NAME, last first so that the
+ * indices stay right whether or not the MTA renumbers. */
 static void
-actions_strip_forged(SMFICTX *ctx, const milter_msg_t *m)
+actions_remove(SMFICTX *ctx, const char *name, unsigned n, unsigned keep)
+{
+	for (unsigned i = n; i > keep; i--)
+		if (smfi_chgheader(ctx, (char *)name, (int)i, NULL) !=
+		    MI_SUCCESS)
+			log_msg(LOG_WARNING, "could not remove %s #%u", name,
+			        i);
+}
+
+/* Remove every X-Emguard-* header that came with the message; of the
+ * release headers, the first stays when KEEP_RELEASE (it was valid). */
+static void
+actions_strip_forged(SMFICTX *ctx, const milter_msg_t *m, bool keep_release)
 {
 	for (int h = 0; h < MILTER_N_HDRS; h++)
-		for (unsigned i = m->forged[h]; i > 0; i--)
-			if (smfi_chgheader(ctx, (char *)milter_hdr_names[h],
-			                   (int)i, NULL) != MI_SUCCESS)
-				log_msg(LOG_WARNING, "could not remove %s #%u",
-				        milter_hdr_names[h], i);
+		actions_remove(ctx, milter_hdr_names[h], m->forged[h], 0);
+	actions_remove(ctx, EMG_RELEASE_HEADER, m->release_headers,
+	               keep_release ? 1 : 0);
 }
 
 /* Our three headers.  X-Emguard-Symbols is folded so that no line grows
@@ -244,7 +261,7 @@ actions_unscanned(SMFICTX *ctx, const milter_conn_t *c,
 		return actions_tempfail(
 		    ctx, "Message could not be scanned, try again later", out);
 	out->action = "unscanned";
-	actions_strip_forged(ctx, &c->msg);
+	actions_strip_forged(ctx, &c->msg, false);
 	actions_add(ctx, c, milter_hdr_names[MILTER_HDR_ACTION], "unscanned");
 	return SMFIS_CONTINUE;
 }
@@ -266,10 +283,10 @@ actions_reject(SMFICTX *ctx, const emg_report_t *rep,
 /* Hold the message in the MTA's queue.  An MTA that cannot hold gets a
  * tempfail: the message must neither be lost nor delivered. */
 static sfsistat
-actions_quarantine(SMFICTX *ctx, const emg_report_t *rep, milter_outcome_t *out)
+actions_hold(SMFICTX *ctx, const emg_report_t *rep, const char *reasons,
+             milter_outcome_t *out)
 {
-	char reasons[256], reason[320];
-	actions_reason_list(rep, reasons, sizeof(reasons));
+	char reason[320];
 	snprintf(reason, sizeof(reason), "emguard score %.2f: %s",
 	         emg_report_score(rep), reasons);
 	if (smfi_quarantine(ctx, reason) != MI_SUCCESS) {
@@ -282,8 +299,59 @@ actions_quarantine(SMFICTX *ctx, const emg_report_t *rep, milter_outcome_t *out)
 	return SMFIS_CONTINUE;
 }
 
+/* Our headers on a message that goes on (accepted, tagged or held). */
+static void
+actions_mark(SMFICTX *ctx, const milter_conn_t *c, const emg_report_t *rep,
+             const char *action)
+{
+	actions_strip_forged(ctx, &c->msg, false);
+	actions_add_verdict(ctx, c, rep, action);
+}
+
+/* Quarantine: into the emguard store and/or the MTA's hold queue, as
+ * QuarantineMode says; QuarantineFallback when the store fails. */
+static sfsistat
+actions_quarantine(SMFICTX *ctx, milter_conn_t *c, const emg_report_t *rep,
+                   const milter_settings_t *set, milter_outcome_t *out)
+{
+	char reasons[256];
+	actions_reason_list(rep, reasons, sizeof(reasons));
+	if (set->qmode != MILTER_QUARANTINE_HOLD) {
+		emg_status_t st = quarantine_store(
+		    c, rep, reasons, out->quarantine_id, &out->store_ms,
+		    out->error, sizeof(out->error));
+		if (st == EMG_OK && set->qmode == MILTER_QUARANTINE_STORE)
+			return SMFIS_DISCARD; /* durable: the MTA may drop it */
+		if (st != EMG_OK) {
+			log_msg(LOG_ERR, "quarantine: %s", out->error);
+			out->fallback =
+			    set->qfallback_tempfail ? "tempfail" : "hold";
+			if (set->qfallback_tempfail)
+				return actions_tempfail(
+				    ctx,
+				    "Message could not be quarantined, "
+				    "try again later",
+				    out);
+		}
+	}
+	actions_mark(ctx, c, rep, out->action);
+	return actions_hold(ctx, rep, reasons, out);
+}
+
+/* A message that carries a valid release token: accepted, whatever its
+ * score, with its first release header kept. */
+static sfsistat
+actions_released(SMFICTX *ctx, const milter_conn_t *c, const emg_report_t *rep,
+                 milter_outcome_t *out)
+{
+	out->action = "released";
+	actions_strip_forged(ctx, &c->msg, true);
+	actions_add_verdict(ctx, c, rep, out->action);
+	return SMFIS_CONTINUE;
+}
+
 sfsistat
-actions_apply(SMFICTX *ctx, const milter_conn_t *c, const emg_report_t *rep,
+actions_apply(SMFICTX *ctx, milter_conn_t *c, const emg_report_t *rep,
               milter_outcome_t *out)
 {
 	const milter_settings_t *set = &c->msg.snap->set;
@@ -300,6 +368,14 @@ actions_apply(SMFICTX *ctx, const milter_conn_t *c, const emg_report_t *rep,
 		}
 		out->score = emg_report_score(rep);
 	}
+	/* a person released it: no verdict, not even a partial one, holds
+	 * it again */
+	if (rep != NULL && c->msg.release_headers > 0) {
+		if (quarantine_release_valid(c, rep, out->released, out->error,
+		                             sizeof(out->error)))
+			return actions_released(ctx, c, rep, out);
+		log_msg(LOG_WARNING, "%s", out->error);
+	}
 	emg_action_t act = rep ? emg_report_action(rep) : EMG_ACTION_ACCEPT;
 	if (rep == NULL || (emg_report_has(rep, "SCAN_TIMEOUT") &&
 	                    act < EMG_ACTION_QUARANTINE))
@@ -307,11 +383,10 @@ actions_apply(SMFICTX *ctx, const milter_conn_t *c, const emg_report_t *rep,
 	out->action = emg_action_name(act);
 	if (act == EMG_ACTION_REJECT)
 		return actions_reject(ctx, rep, set, out);
-	actions_strip_forged(ctx, &c->msg);
-	actions_add_verdict(ctx, c, rep, out->action);
+	if (act == EMG_ACTION_QUARANTINE)
+		return actions_quarantine(ctx, c, rep, set, out);
+	actions_mark(ctx, c, rep, out->action);
 	if (act == EMG_ACTION_TAG)
 		actions_tag_subject(ctx, c, set);
-	if (act == EMG_ACTION_QUARANTINE)
-		return actions_quarantine(ctx, rep, out);
 	return SMFIS_CONTINUE;
 }

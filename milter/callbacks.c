@@ -98,6 +98,7 @@ callbacks_msg_reset(milter_conn_t *c)
 	free(m->mail_from);
 	free(m->auth_user);
 	free(m->subject);
+	free(m->release_token);
 	snapshot_unref(m->snap);
 	*m = (milter_msg_t){.buf = {.fd = -1}};
 	c->in_msg = false;
@@ -259,6 +260,30 @@ callbacks_envrcpt(SMFICTX *ctx, char **argv)
 
 /* ---- content ------------------------------------------------------------- */
 
+/* Keep the value of the release header, unfolded and trimmed; a value
+ * longer than any token is kept empty (invalid). */
+static void
+callbacks_keep_token(milter_msg_t *m, const char *value)
+{
+	size_t len = strlen(value);
+	if (len > CALLBACKS_NAME_MAX)
+		len = 0;
+	char *token = malloc(len + 1);
+	if (token == NULL) {
+		callbacks_fail(m, "out of memory");
+		return;
+	}
+	size_t o = 0;
+	for (size_t i = 0; i < len; i++)
+		if (value[i] != '\r' && value[i] != '\n' &&
+		    (o > 0 || (value[i] != ' ' && value[i] != '\t')))
+			token[o++] = value[i];
+	while (o > 0 && (token[o - 1] == ' ' || token[o - 1] == '\t'))
+		o--;
+	token[o] = '\0';
+	m->release_token = token;
+}
+
 static sfsistat
 callbacks_header(SMFICTX *ctx, char *name, char *value)
 {
@@ -271,6 +296,9 @@ callbacks_header(SMFICTX *ctx, char *name, char *value)
 	for (int i = 0; i < MILTER_N_HDRS; i++)
 		if (strcasecmp(name, milter_hdr_names[i]) == 0)
 			m->forged[i]++;
+	if (strcasecmp(name, EMG_RELEASE_HEADER) == 0 &&
+	    m->release_headers++ == 0)
+		callbacks_keep_token(m, value);
 	if (!m->subject_seen && strcasecmp(name, "Subject") == 0) {
 		m->subject_seen = true;
 		if (strlen(value) <= SUBJECT_RAW_MAX &&
@@ -312,6 +340,20 @@ callbacks_body(SMFICTX *ctx, unsigned char *chunk, size_t len)
 
 /* ---- end of message ------------------------------------------------------ */
 
+void
+milter_envelope(const milter_conn_t *c, emg_envelope_t *env)
+{
+	const milter_msg_t *m = &c->msg;
+	*env = (emg_envelope_t){
+	    .mail_from = m->mail_from,
+	    .rcpts = (const char *const *)m->rcpts,
+	    .n_rcpts = m->n_rcpts,
+	    .client_ip = c->client_ip[0] ? c->client_ip : NULL,
+	    .helo = c->helo,
+	    .auth_user = m->auth_user,
+	};
+}
+
 /* Scan the message; *REPORT is NULL and WHY says why when it failed. */
 static void
 callbacks_scan(milter_conn_t *c, emg_report_t **report, char *why,
@@ -330,14 +372,8 @@ callbacks_scan(milter_conn_t *c, emg_report_t **report, char *why,
 	emg_scanner_t *sc = NULL;
 	if (snapshot_scanner_get(m->snap, &sc, why, whylen) != EMG_OK)
 		return;
-	emg_envelope_t env = {
-	    .mail_from = m->mail_from,
-	    .rcpts = (const char *const *)m->rcpts,
-	    .n_rcpts = m->n_rcpts,
-	    .client_ip = c->client_ip[0] ? c->client_ip : NULL,
-	    .helo = c->helo,
-	    .auth_user = m->auth_user,
-	};
+	emg_envelope_t env;
+	milter_envelope(c, &env);
 	struct timespec t0, t1;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	emg_status_t st = emg_scan(sc, data, len, &env, report);
@@ -370,12 +406,23 @@ callbacks_eom(SMFICTX *ctx)
 	 * InternalNetworks; a scan that failed has no report, hence no
 	 * direction */
 	bool outbound = emg_report_outbound(report);
+	char extra[128] = "";
+	if (out.quarantine_id[0] != '\0')
+		snprintf(extra, sizeof(extra),
+		         " quarantine_id=%s store_ms=%.1f", out.quarantine_id,
+		         out.store_ms);
+	else if (out.released[0] != '\0')
+		snprintf(extra, sizeof(extra), " released=%s", out.released);
+	else if (out.fallback != NULL)
+		snprintf(extra, sizeof(extra), " fallback=%s", out.fallback);
+	if (why[0] == '\0')
+		snprintf(why, sizeof(why), "%s", out.error);
 	log_msg(LOG_INFO,
 	        "%s: from=%s rcpts=%zu size=%llu score=%.2f action=%s "
-	        "symbols=%s scan_ms=%u%s%s%s",
+	        "symbols=%s scan_ms=%u%s%s%s%s",
 	        qid ? qid : "NOQUEUE", m->mail_from ? m->mail_from : "<>",
 	        m->rcpts_seen, (unsigned long long)m->buf.offered, out.score,
-	        out.action, out.symbols[0] ? out.symbols : "-", ms,
+	        out.action, out.symbols[0] ? out.symbols : "-", ms, extra,
 	        outbound ? " outbound" : "", why[0] ? " error=" : "", why);
 	/* quarantined or rejected mail is never learnt as trusted */
 	if (report != NULL && (strcmp(out.action, "accept") == 0 ||

@@ -7,7 +7,10 @@
  * Start-up: load the configuration (any error stops it, with file:line),
  * open the milter socket as the starting user (a unix socket mode 0660,
  * owned by UserID and its group), become a daemon unless -f, write the
- * PID file, drop to UserID (-u), and refuse to go on as root.
+ * PID file, drop to UserID (-u), and refuse to go on as root.  Then, with
+ * QuarantineMode store or both, open the quarantine once to see that it
+ * works (and after each reload): a store that fails is logged, never
+ * fatal, since QuarantineFallback covers it message by message.
  *
  * Signals: libmilter's own signal thread treats SIGHUP like SIGTERM and
  * stops the milter, so SIGHUP must never reach it.  Every thread blocks
@@ -121,18 +124,6 @@ main_args(int argc, char **argv, main_opts_t *o)
 
 /* ---- configuration ------------------------------------------------------- */
 
-/* Say what a snapshot's settings cannot do yet. */
-static void
-main_note_settings(const milter_snap_t *snap)
-{
-	if (snap->set.qmode != MILTER_QUARANTINE_HOLD)
-		log_msg(LOG_NOTICE,
-		        "QuarantineMode %s: the emguard store is not "
-		        "built yet, quarantined mail is held in the MTA queue",
-		        snap->set.qmode == MILTER_QUARANTINE_STORE ? "store"
-		                                                   : "both");
-}
-
 static void
 main_do_reload(const char *path)
 {
@@ -154,7 +145,7 @@ main_do_reload(const char *path)
 		log_msg(LOG_NOTICE, "Socket, UserID and SyslogFacility "
 		                    "changes take effect at the next start");
 	snapshot_unref(old);
-	main_note_settings(snap);
+	quarantine_check(snap, false);
 	snapshot_set_current(snap);
 	log_msg(LOG_INFO, "configuration reloaded from %s", path);
 }
@@ -455,7 +446,6 @@ main(int argc, char **argv)
 	const char *user = o.user ? o.user : snap->set.user;
 	main_account_t acct;
 	log_open(o.foreground, snap->set.syslog_facility);
-	main_note_settings(snap);
 	snapshot_set_current(snap);
 	if (main_account(user, &acct) != 0 || main_listen(sock, &acct) != 0 ||
 	    (!o.foreground && main_daemonize() != 0) ||
@@ -464,6 +454,8 @@ main(int argc, char **argv)
 		snapshot_set_current(NULL);
 		return 1;
 	}
+	/* as the user the milter runs as: the files it makes are theirs */
+	quarantine_check(snap, true);
 	main_detach();
 	rc = main_run();
 	if (o.pidfile)

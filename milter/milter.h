@@ -6,11 +6,13 @@
  * it, and the verdict becomes milter actions (actions.c).  Around that:
  * configuration snapshots and their reload (snapshot.c), the message buffer
  * that spills to a temporary file (msgbuf.c), logging (log.c), learning
- * the thread history (history.c) and the daemon (main.c).
+ * the thread history (history.c), the emguard quarantine store and release
+ * tokens (quarantine.c) and the daemon (main.c).
  *
  * Threads: libmilter runs one thread per SMTP connection; a connection's
  * context is touched by that thread only.  What they share is the current
- * snapshot and its idle scanners, behind mutexes in snapshot.c.
+ * snapshot and its idle scanners and quarantine handles, behind mutexes in
+ * snapshot.c.
  */
 #ifndef EMG_MILTER_H
 #define EMG_MILTER_H
@@ -44,26 +46,33 @@ typedef struct milter_settings {
 	const char *reject_text; /* RejectText */
 	bool onerror_tempfail;   /* OnError tempfail */
 	milter_qmode_t qmode;    /* QuarantineMode */
+	bool qfallback_tempfail; /* QuarantineFallback tempfail */
 	size_t message_max;      /* LimitMessageSize */
 	size_t buffer_size;      /* MilterBufferSize */
 	const char *tmpdir;      /* TemporaryDirectory, $TMPDIR or /tmp */
 } milter_settings_t;
 
-/* Idle scanners kept per snapshot: about the number of scans that run at
- * once; more are freed when they come back. */
+/* Idle scanners (and quarantine handles) kept per snapshot: about the
+ * number of scans that run at once; more are freed when they come back. */
 #define SNAPSHOT_POOL_MAX 64
 
+/* Idle objects of one kind, behind the snapshot's pool_mu. */
+typedef struct milter_pool {
+	void *idle[SNAPSHOT_POOL_MAX];
+	size_t n_idle;
+} milter_pool_t;
+
 /* One loaded configuration: the library's immutable snapshot, the
- * milter's settings, and idle scanners built for it.  Reference-counted:
- * a message keeps the snapshot it started on until it ends, whatever a
- * reload does meanwhile. */
+ * milter's settings, and idle scanners and quarantine handles made for
+ * it.  Reference-counted: a message keeps the snapshot it started on until
+ * it ends, whatever a reload does meanwhile. */
 typedef struct milter_snap {
 	int refcount; /* atomic */
 	emg_config_t *cfg;
 	milter_settings_t set;
 	pthread_mutex_t pool_mu;
-	emg_scanner_t *idle[SNAPSHOT_POOL_MAX];
-	size_t n_idle;
+	milter_pool_t scanners;    /* emg_scanner_t */
+	milter_pool_t quarantines; /* emg_quarantine_t, open */
 } milter_snap_t;
 
 /* Load PATH; on failure ERR holds "file:line: reason". */
@@ -76,6 +85,13 @@ void snapshot_unref(milter_snap_t *snap);
 emg_status_t snapshot_scanner_get(milter_snap_t *snap, emg_scanner_t **out,
                                   char *err, size_t errlen);
 void snapshot_scanner_put(milter_snap_t *snap, emg_scanner_t *scanner);
+/* An open quarantine handle on SNAP's DataStore: an idle one, or a new one
+ * (ERR says why opening failed).  Give it back with
+ * snapshot_quarantine_put, or close it when a call on it failed. */
+emg_status_t snapshot_quarantine_get(milter_snap_t *snap,
+                                     emg_quarantine_t **out, char *err,
+                                     size_t errlen);
+void snapshot_quarantine_put(milter_snap_t *snap, emg_quarantine_t *q);
 
 /* The snapshot new messages start on: a new reference, never NULL once
  * snapshot_set_current has been called. */
@@ -132,7 +148,8 @@ void msgbuf_free(msgbuf_t *b);
  */
 
 /* X-Emguard-* headers that arrived with the message: forged from outside
- * or left by another hop, removed before ours are added. */
+ * or left by another hop, removed before ours are added.  The release
+ * header (EMG_RELEASE_HEADER) is counted apart: a valid one stays. */
 enum {
 	MILTER_HDR_SCORE,
 	MILTER_HDR_ACTION,
@@ -153,6 +170,8 @@ typedef struct milter_msg {
 	char *subject;     /* raw value of the first Subject, or NULL */
 	bool subject_seen; /* a Subject arrived (even one too long to keep) */
 	unsigned forged[MILTER_N_HDRS];
+	char *release_token;      /* value of the first release header */
+	unsigned release_headers; /* release headers seen */
 	char error[256]; /* first failure while receiving; "" when none */
 } milter_msg_t;
 
@@ -172,21 +191,50 @@ typedef struct milter_conn {
 /* The callback table for smfi_register. */
 extern struct smfiDesc milter_desc;
 
+/* The SMTP envelope of C's current message, pointing into C. */
+void milter_envelope(const milter_conn_t *c, emg_envelope_t *env);
+
 /* ---- actions.c: the verdict as milter actions ------------------------------
  */
 
 /* How the message was dealt with, for the log line. */
 typedef struct milter_outcome {
 	const char *action; /* accept, tag, quarantine, reject, unscanned,
-	                     * tempfail */
+	                     * tempfail, released */
 	double score;
 	char symbols[512];
+	char quarantine_id[EMG_QID_MAX]; /* stored in the quarantine as */
+	double store_ms;                 /* the durable store took */
+	const char *fallback;            /* "hold" or "tempfail" when the
+	                                  * store failed, else NULL */
+	char released[EMG_QID_MAX];      /* a valid release token's entry */
+	char error[256]; /* the store or the token check failed: why */
 } milter_outcome_t;
 
 /* Apply REPORT (NULL when the scan failed) to the message of C at end of
  * message; returns the eom reply. */
-sfsistat actions_apply(SMFICTX *ctx, const milter_conn_t *c,
+sfsistat actions_apply(SMFICTX *ctx, milter_conn_t *c,
                        const emg_report_t *report, milter_outcome_t *out);
+
+/* ---- quarantine.c: the emguard quarantine ----------------------------------
+ */
+
+/* Store the message of C (all its bytes, as received) with its envelope,
+ * REPORT and REASON in the quarantine of its snapshot.  EMG_OK only when
+ * the entry is durable, with its id in ID and the time taken in *MS; else
+ * ERR says why (a message past LimitMessageSize is never stored cut). */
+emg_status_t quarantine_store(milter_conn_t *c, const emg_report_t *report,
+                              const char *reason, char id[EMG_QID_MAX],
+                              double *ms, char *err, size_t errlen);
+/* True when the release token of C's message is valid for REPORT's
+ * Message-ID now; ID gets its entry.  False, with ERR saying why, when it
+ * is not or cannot be checked (the store is down: fail closed). */
+bool quarantine_release_valid(milter_conn_t *c, const emg_report_t *report,
+                              char id[EMG_QID_MAX], char *err, size_t errlen);
+/* With QuarantineMode store or both, open SNAP's quarantine once and log
+ * whether it works (AT_START: also make index and files agree after a
+ * crash).  Never fatal: QuarantineFallback covers a store that fails. */
+void quarantine_check(milter_snap_t *snap, bool at_start);
 
 /* ---- history.c ------------------------------------------------------------
  */

@@ -9,7 +9,15 @@
 #   written and on a scan past LimitScanTime; abort then another message on
 #   the same connection; a message past LimitMessageSize; the log line;
 #   reload with a good and a bad configuration; -t; refusing root.
-# Needs: $top_builddir and $top_srcdir (exported by make check), miltertest.
+#   QuarantineMode store (stored with its exact bytes, then discarded) and
+#   both (stored and held); a store that fails (DataStore in a missing
+#   directory, QuarantineDir not writable, a message past
+#   LimitMessageSize) falls back to hold or, by QuarantineFallback, 451;
+#   release tokens: a message released by `emguard quarantine release`
+#   is accepted with X-Emguard-Action: released, a forged token and a
+#   token copied onto another message are removed and the message held.
+# Needs: $top_builddir and $top_srcdir (exported by make check), miltertest,
+# python3 (reads the quarantine's SQLite index).
 # Exit: 0 pass, 1 fail, 77 skip.
 
 MILTER=${top_builddir:-.}/milter/emguard-milter
@@ -183,6 +191,98 @@ conf 'OnError tempfail' 'LimitScanTime 1ms'
 reload 'configuration reloaded'
 case_ "OnError tempfail: scan past LimitScanTime -> 451" onerror \
 	-D msg=big -D want=tempfail
+
+# ---- QuarantineMode store and both ------------------------------------------------------
+# The quarantine belongs to the user the milter runs as.
+Q=$TMP/quarantine
+mkdir "$Q" && chmod 700 "$Q"
+[ -n "$RUN_AS" ] && chown nobody "$Q"
+QCONF="DataStore sqlite:$Q/emguard.db"
+cat >"$TMP/q.py" <<'PY'
+import sqlite3, sys
+cmd, db = sys.argv[1], sys.argv[2]
+con = sqlite3.connect("file:%s?mode=ro" % db, uri=True)
+if cmd == "entry":  # ID: the index row, one field a line
+    row = con.execute("SELECT status, mail_from, rcpts, client_ip, action,"
+                      " reason, message_id, size, sha256 FROM"
+                      " quarantine_entry WHERE id = ?", (sys.argv[3],)
+                      ).fetchone()
+    print("\n".join(str(v).replace("\n", ",") for v in row or ()))
+elif cmd == "count":  # the number of entries
+    print(con.execute("SELECT count(*) FROM quarantine_entry").fetchone()[0])
+PY
+# entry ID: the index row of entry ID, one field a line
+entry() { python3 "$TMP/q.py" entry "$Q/emguard.db" "$1"; }
+entries() { python3 "$TMP/q.py" count "$Q/emguard.db"; }
+# crlf FILE: FILE with CRLF line ends, as miltertest sends it
+crlf() { python3 -c 'import re, sys; sys.stdout.buffer.write(re.sub(rb"\r?\n", b"\r\n", open(sys.argv[1], "rb").read()))' "$1"; }
+# qid_of QID: the quarantine_id logged for queue id QID
+qid_of() { sed -n "s/.*$1: .* quarantine_id=\([0-9a-f-]*\) .*/\1/p" "$LOG" | tail -n 1; }
+
+conf 'QuarantineMode store' "$QCONF" "QuarantineDir $Q"
+reload 'configuration reloaded'
+expect "QuarantineMode store: the store is checked at reload" \
+	test "$(logged 'QuarantineMode store: quarantined mail goes to the emguard quarantine \(sqlite\)')" -eq 1
+case_ "store: a quarantine verdict is stored, then discarded" store \
+	-D want=discard -D qid=STORE1
+expect "store: logged with the entry id and the time the store took" \
+	test "$(logged 'STORE1: from=<x@attacker.invalid> .* action=quarantine .* quarantine_id=[0-9]{8}-[0-9a-f]{12} store_ms=[0-9.]+$')" -eq 1
+id=$(qid_of STORE1)
+crlf "$LUA/spoof.eml" >"$TMP/spoof.crlf"
+expect "store: the entry's file holds the exact bytes received" \
+	cmp -s "$Q/$id.eml" "$TMP/spoof.crlf"
+entry "$id" >"$TMP/entry"
+printf '%s\n' held '<x@attacker.invalid>' '<bob@example-corp.test>' 192.0.2.1 \
+	quarantine 'spoofed sender' s1@attacker.invalid \
+	"$(wc -c <"$TMP/spoof.crlf")" \
+	"$(sha256sum "$TMP/spoof.crlf" | cut -d' ' -f1)" >"$TMP/entry.want"
+expect "store: index row: status, envelope, verdict, reason, size, SHA-256" \
+	cmp -s "$TMP/entry" "$TMP/entry.want" ||
+	diff "$TMP/entry.want" "$TMP/entry" | sed 's/^/    /'
+
+conf 'QuarantineMode both' "$QCONF" "QuarantineDir $Q"
+reload 'configuration reloaded'
+case_ "both: stored and held in the MTA queue" store -D want=both -D qid=BOTH1
+expect "both: logged with the entry id" \
+	test -n "$(qid_of BOTH1)" -a -f "$Q/$(qid_of BOTH1).eml"
+
+# ---- the store fails: QuarantineFallback -------------------------------------------------
+n=$(entries)
+conf 'QuarantineMode store' "DataStore sqlite:$TMP/missing/emguard.db" \
+	"QuarantineDir $Q"
+reload 'configuration reloaded'
+expect "a store that does not open is logged at reload" \
+	test "$(logged 'QuarantineMode store: the quarantine does not work: .*; until it does, quarantined mail is held in the MTA queue')" -eq 1
+case_ "store fails (DataStore in a missing directory): held instead" store \
+	-D want=hold -D qid=FALLBACK1
+expect "... logged with fallback=hold and the store's error" \
+	test "$(logged 'FALLBACK1: .* action=quarantine .* fallback=hold error=cannot open the quarantine: ')" -eq 1
+conf 'QuarantineMode store' 'QuarantineFallback tempfail' \
+	"DataStore sqlite:$TMP/missing/emguard.db" "QuarantineDir $Q"
+reload 'configuration reloaded'
+case_ "store fails, QuarantineFallback tempfail: 451 4.3.0" store \
+	-D want=tempfail -D qid=FALLBACK2
+expect "... logged as tempfail" \
+	test "$(logged 'FALLBACK2: .* action=tempfail .* fallback=tempfail error=')" -eq 1
+# QuarantineDir becomes read-only under an open handle: the write fails
+mkdir "$TMP/qdir2" && chmod 700 "$TMP/qdir2"
+[ -n "$RUN_AS" ] && chown nobody "$TMP/qdir2"
+conf 'QuarantineMode store' "$QCONF" "QuarantineDir $TMP/qdir2"
+reload 'configuration reloaded'
+chmod 500 "$TMP/qdir2"
+case_ "store fails (QuarantineDir not writable): held instead" store \
+	-D want=hold -D qid=FALLBACK3
+expect "... logged with the store's error" \
+	test "$(logged 'FALLBACK3: .* fallback=hold error=quarantine store failed: .*qdir2')" -eq 1
+expect "... and nothing left in QuarantineDir" test -z "$(ls -A "$TMP/qdir2" | grep -v '^\.lock$')"
+conf 'QuarantineMode store' "$QCONF" "QuarantineDir $Q" \
+	'LimitMessageSize 20k' 'MilterBufferSize 4k'
+reload 'configuration reloaded'
+case_ "past LimitMessageSize: never stored cut, held instead" store \
+	-D want=hold -D big=5000 -D qid=FALLBACK4
+expect "... logged with the sizes" \
+	test "$(logged 'FALLBACK4: .* fallback=hold error=not stored: [0-9]+ bytes, past LimitMessageSize \([0-9]+ kept\)')" -eq 1
+expect "nothing stored by a failing store" test "$(entries)" -eq "$n"
 
 # ---- stop -------------------------------------------------------------------------------
 kill "$PID"

@@ -37,14 +37,16 @@ function t.connect(ip)
 	return conn
 end
 
--- The header fields and body of the message file NAME (in fixtures):
--- headers as {name, value} with folding kept (LF line ends, as MTAs hand
--- them over), the body with CRLF line ends.  A value loses the one blank
--- after the colon: miltertest puts it back when the milter negotiated
--- SMFIP_HDR_LEADSPC, as an MTA would.
+-- The header fields and body of the message file NAME (in fixtures, or
+-- an absolute path; LF or CRLF line ends): headers as {name, value} with
+-- folding kept (LF line ends, as MTAs hand them over), the body with CRLF
+-- line ends.  A value loses the one blank after the colon: miltertest
+-- puts it back when the milter negotiated SMFIP_HDR_LEADSPC, as an MTA
+-- would.
 function t.read(name)
-	local f = assert(io.open(fixtures .. "/" .. name, "rb"))
-	local text = f:read("*a")
+	local path = name:sub(1, 1) == "/" and name or fixtures .. "/" .. name
+	local f = assert(io.open(path, "rb"))
+	local text = f:read("*a"):gsub("\r\n", "\n")
 	f:close()
 	local head, body = text:match("^(.-)\n\n(.*)$")
 	t.expect(head ~= nil, "%s: no header block", name)
@@ -115,6 +117,17 @@ function t.expect_verdict(conn, action, score)
 	end
 	t.expect(mt.eom_check(conn, MT_HDRADD, "X-Emguard-Symbols"),
 	         "X-Emguard-Symbols not added")
+end
+
+-- The message was refused for now: 451 4.3.0 TEXT, no header added, not
+-- held.
+function t.expect_tempfail(conn, reply, text)
+	t.expect(reply == SMFIR_REPLYCODE, "no tempfail reply: %s",
+	         tostring(reply))
+	t.expect(mt.eom_check(conn, MT_SMTPREPLY, "451", "4.3.0", text),
+	         "no 451 4.3.0 %s", text)
+	t.expect(not mt.eom_check(conn, MT_HDRADD), "headers added")
+	t.expect(not mt.eom_check(conn, MT_QUARANTINE), "held")
 end
 
 return t
