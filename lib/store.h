@@ -4,10 +4,11 @@
  * quarantine index) writes its SQL once.
  *
  * SQL is written with PostgreSQL's numbered placeholders ($1, $2 ...) and
- * data only ever travels as bound parameters (text, int64 or NULL); the
- * SQLite backend binds "$N" by name.  Both backends understand the common
+ * data only ever travels as bound parameters (text, int64, bytes or NULL);
+ * the SQLite backend binds "$N" by name.  Both backends understand the common
  * subset used here: CREATE TABLE/INDEX IF NOT EXISTS, INSERT ... ON
- * CONFLICT, CASE, LIMIT.  Results are read row by row as text or int64.
+ * CONFLICT, CASE, LIMIT.  Results are read row by row as text, int64 or
+ * bytes (a BYTEA column in PostgreSQL, a BLOB in SQLite).
  * The SQL text must be a string constant: backends may key a cache of
  * prepared statements by its address.
  *
@@ -32,22 +33,28 @@
 
 #define STORE_ERRLEN 256
 /* Most parameters one statement binds. */
-#define STORE_MAX_PARAMS 16
+#define STORE_MAX_PARAMS 24
 
 typedef struct store store_t;
 typedef struct store_rows store_rows_t;
 
-typedef enum { STORE_NULL, STORE_TEXT, STORE_INT } store_type_t;
+typedef enum { STORE_NULL, STORE_TEXT, STORE_INT, STORE_BLOB } store_type_t;
 
 /* One bound parameter. */
 typedef struct store_param {
 	store_type_t type;
 	const char *text; /* STORE_TEXT: NUL-terminated UTF-8 */
 	int64_t num;      /* STORE_INT */
+	const void *blob; /* STORE_BLOB: LEN bytes (any, NUL too) */
+	size_t len;
 } store_param_t;
 
 #define STORE_P_TEXT(s) ((store_param_t){.type = (s) ? STORE_TEXT : STORE_NULL, .text = (s)})
 #define STORE_P_INT(v) ((store_param_t){.type = STORE_INT, .num = (v)})
+/* N bytes at P, bound as a BLOB (SQLite) or a binary BYTEA (PostgreSQL);
+ * zero bytes are an empty value, not NULL. */
+#define STORE_P_BLOB(p, n)                                                \
+	((store_param_t){.type = STORE_BLOB, .blob = (p), .len = (n)})
 
 /* How store_open treats a DataStore that does not exist yet. */
 typedef enum {
@@ -66,6 +73,7 @@ typedef struct store_ops {
 	                      store_rows_t **out);
 	emg_status_t (*next)(store_rows_t *r, bool *row);
 	const char *(*text)(store_rows_t *r, int col);
+	const void *(*blob)(store_rows_t *r, int col, size_t *len);
 	void (*rows_free)(store_rows_t *r);
 	emg_status_t (*begin)(store_t *s, bool schema_lock);
 	emg_status_t (*commit)(store_t *s);
@@ -174,6 +182,15 @@ store_text(store_rows_t *r, int col)
 	return r->store->ops->text(r, col);
 }
 
+/* Column COL of the current row as bytes, *LEN of them; NULL (and *LEN
+ * 0) for SQL NULL, a non-NULL pointer for an empty value.  Owned by R and
+ * valid until the next store_next or store_rows_free. */
+static inline const void *
+store_blob(store_rows_t *r, int col, size_t *len)
+{
+	return r->store->ops->blob(r, col, len);
+}
+
 /* Column COL as int64; 0 for NULL or a value that is not a number. */
 static inline int64_t
 store_int(store_rows_t *r, int col)
@@ -279,6 +296,52 @@ store_set_schema_version(store_t *s, const char *component, int64_t version)
 	                  " VALUES ($1, $2) ON CONFLICT (component)"
 	                  " DO UPDATE SET version = excluded.version",
 	                  p, 2, NULL);
+}
+
+/* One schema statement; BACKEND ("sqlite", "postgresql") limits it to
+ * that backend, NULL runs it on every one (a column type that differs,
+ * such as an auto-numbered key). */
+typedef struct store_ddl {
+	const char *backend;
+	const char *sql;
+} store_ddl_t;
+
+/* The statements that bring a component's schema from one version to the
+ * next. */
+typedef struct store_migration {
+	const store_ddl_t *ddl;
+	size_t n;
+} store_migration_t;
+
+/* Bring COMPONENT's schema to version N (STEPS[v] leads from v to v + 1)
+ * in one transaction, serialised against every other migration.
+ * EMG_ECONFIG when the store's version is newer than N (*FOUND has it),
+ * EMG_EIO with store_error() when the store failed. */
+static inline emg_status_t
+store_migrate(store_t *s, const char *component,
+              const store_migration_t *steps, int64_t n, int64_t *found)
+{
+	*found = 0;
+	emg_status_t st = store_begin(s, true);
+	if (st == EMG_OK)
+		st = store_schema_version(s, component, true, found);
+	for (int64_t v = *found; st == EMG_OK && v >= 0 && v < n; v++)
+		for (size_t i = 0; st == EMG_OK && i < steps[v].n; i++) {
+			const store_ddl_t *d = &steps[v].ddl[i];
+			if (d->backend == NULL ||
+			    strcmp(d->backend, store_backend(s)) == 0)
+				st = store_exec(s, d->sql, NULL, 0, NULL);
+		}
+	if (st == EMG_OK && *found > n) {
+		store_rollback(s);
+		return EMG_ECONFIG;
+	}
+	if (st == EMG_OK && *found < n)
+		st = store_set_schema_version(s, component, n);
+	if (st == EMG_OK)
+		return store_commit(s);
+	store_rollback(s);
+	return st;
 }
 
 #endif

@@ -2,9 +2,11 @@
  * store_pg.c - the PostgreSQL DataStore backend (store.h) through libpq:
  * one connection per handle, so that several MX hosts share one history.
  *
- * Every statement goes through PQexecParams with text parameters: no SQL
- * is ever built from data, and nothing is prepared on the server, so a
- * reset connection needs no re-preparing.  A session sets a statement
+ * Every statement goes through PQexecParams with text parameters (bytes:
+ * binary BYTEA parameters): no SQL is ever built from data, and nothing is
+ * prepared on the server, so a reset connection needs no re-preparing.
+ * Results come back as text; a BYTEA column is decoded from its hex form
+ * (PQunescapeBytea) when it is read.  A session sets a statement
  * timeout (a stuck server must not hold a scan for longer than its budget)
  * and UTF-8 client encoding; libpq's TCP user timeout and keepalives catch
  * a network that went silent.  Server NOTICEs are dropped (libpq would
@@ -28,6 +30,7 @@
 #define PG_TCP_TIMEOUT "10000"   /* milliseconds unacknowledged */
 #define PG_RETRY_MS 2000         /* after a failed reset */
 #define PG_SCHEMA_LOCK "SELECT pg_advisory_xact_lock(1701668709)" /* "emge" */
+#define PG_OID_BYTEA 17
 
 typedef struct pg_store {
 	store_t base;
@@ -35,10 +38,17 @@ typedef struct pg_store {
 	uint64_t retry_after_ms; /* no reset before this (monotonic) */
 } pg_store_t;
 
+/* A BYTEA value of the current row, decoded. */
+typedef struct pg_bytes {
+	unsigned char *data; /* PQfreemem */
+	size_t len;
+} pg_bytes_t;
+
 typedef struct pg_rows {
 	store_rows_t base;
 	PGresult *res;
 	int row, nrows;
+	pg_bytes_t *blobs; /* per column, made on the first store_blob */
 } pg_rows_t;
 
 static const store_ops_t pg_ops;
@@ -83,6 +93,9 @@ pg_run(pg_store_t *s, const char *sql, const store_param_t *p, size_t n,
 {
 	const char *values[STORE_MAX_PARAMS];
 	char nums[STORE_MAX_PARAMS][24];
+	Oid types[STORE_MAX_PARAMS] = {0}; /* 0: the server infers it */
+	int lengths[STORE_MAX_PARAMS] = {0}, formats[STORE_MAX_PARAMS] = {0};
+	bool binary = false;
 
 	*res = NULL;
 	if (n > STORE_MAX_PARAMS)
@@ -95,10 +108,21 @@ pg_run(pg_store_t *s, const char *sql, const store_param_t *p, size_t n,
 			         (long long)p[i].num);
 			values[i] = nums[i];
 			break;
+		case STORE_BLOB:
+			/* libpq takes an int length; a NULL value is SQL NULL */
+			if (p[i].len > (size_t)INT32_MAX)
+				return EMG_EINVAL;
+			values[i] = p[i].blob ? p[i].blob : "";
+			lengths[i] = (int)p[i].len;
+			formats[i] = 1;
+			types[i] = PG_OID_BYTEA;
+			binary = true;
+			break;
 		default: values[i] = NULL; break;
 		}
 	}
-	*res = PQexecParams(s->conn, sql, (int)n, NULL, values, NULL, NULL, 0);
+	*res = PQexecParams(s->conn, sql, (int)n, binary ? types : NULL, values,
+	                    binary ? lengths : NULL, binary ? formats : NULL, 0);
 	if (*res == NULL)
 		return PQstatus(s->conn) == CONNECTION_BAD
 		           ? pg_fail(s, "connection", NULL)
@@ -145,11 +169,24 @@ pg_query(store_t *base, const char *sql, const store_param_t *p, size_t n,
 	return EMG_OK;
 }
 
+/* Free the BYTEA values decoded from the current row. */
+static void
+pg_blobs_clear(pg_rows_t *r)
+{
+	int nf = PQnfields(r->res);
+
+	for (int i = 0; r->blobs != NULL && i < nf; i++) {
+		PQfreemem(r->blobs[i].data);
+		r->blobs[i] = (pg_bytes_t){NULL, 0};
+	}
+}
+
 static emg_status_t
 pg_next(store_rows_t *base, bool *row)
 {
 	pg_rows_t *r = (pg_rows_t *)base;
 
+	pg_blobs_clear(r);
 	if (r->row < r->nrows)
 		r->row++;
 	*row = r->row < r->nrows;
@@ -167,11 +204,37 @@ pg_text(store_rows_t *base, int col)
 	return PQgetvalue(r->res, r->row, col);
 }
 
+/* A BYTEA column arrives as text, "\\x" and two hex digits a byte; it is
+ * decoded on first read and kept until the row changes. */
+static const void *
+pg_blob(store_rows_t *base, int col, size_t *len)
+{
+	pg_rows_t *r = (pg_rows_t *)base;
+	const char *hex = pg_text(base, col);
+
+	*len = 0;
+	if (hex == NULL)
+		return NULL;
+	if (r->blobs == NULL &&
+	    (r->blobs = calloc((size_t)PQnfields(r->res),
+	                       sizeof(*r->blobs))) == NULL)
+		return NULL;
+	pg_bytes_t *b = &r->blobs[col];
+	if (b->data == NULL)
+		b->data = PQunescapeBytea((const unsigned char *)hex, &b->len);
+	if (b->data == NULL)
+		return NULL;
+	*len = b->len;
+	return b->data;
+}
+
 static void
 pg_rows_free(store_rows_t *base)
 {
 	pg_rows_t *r = (pg_rows_t *)base;
 
+	pg_blobs_clear(r);
+	free(r->blobs);
 	PQclear(r->res);
 	free(r);
 }
@@ -318,6 +381,7 @@ static const store_ops_t pg_ops = {
     .query = pg_query,
     .next = pg_next,
     .text = pg_text,
+    .blob = pg_blob,
     .rows_free = pg_rows_free,
     .begin = pg_begin,
     .commit = pg_commit,

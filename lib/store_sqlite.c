@@ -130,6 +130,12 @@ sqlite_bind(sqlite_store_t *s, sqlite3_stmt *stmt, const store_param_t *p,
 		case STORE_INT:
 			rc = sqlite3_bind_int64(stmt, idx, p[i].num);
 			break;
+		case STORE_BLOB:
+			/* A NULL pointer would bind SQL NULL, not "". */
+			rc = sqlite3_bind_blob64(stmt, idx,
+			                         p[i].blob ? p[i].blob : "",
+			                         p[i].len, SQLITE_STATIC);
+			break;
 		default: rc = sqlite3_bind_null(stmt, idx); break;
 		}
 		if (rc != SQLITE_OK)
@@ -207,6 +213,23 @@ sqlite_text(store_rows_t *base, int col)
 	if (col < 0 || col >= sqlite3_column_count(r->stmt))
 		return NULL;
 	return (const char *)sqlite3_column_text(r->stmt, col);
+}
+
+static const void *
+sqlite_blob(store_rows_t *base, int col, size_t *len)
+{
+	sqlite_rows_t *r = (sqlite_rows_t *)base;
+
+	*len = 0;
+	if (col < 0 || col >= sqlite3_column_count(r->stmt) ||
+	    sqlite3_column_type(r->stmt, col) == SQLITE_NULL)
+		return NULL;
+	const void *p = sqlite3_column_blob(r->stmt, col);
+	int n = sqlite3_column_bytes(r->stmt, col);
+	if (p == NULL || n <= 0)
+		return ""; /* an empty BLOB comes back as a NULL pointer */
+	*len = (size_t)n;
+	return p;
 }
 
 static void
@@ -378,6 +401,7 @@ static const store_ops_t sqlite_ops = {
     .query = sqlite_query,
     .next = sqlite_next,
     .text = sqlite_text,
+    .blob = sqlite_blob,
     .rows_free = sqlite_rows_free,
     .begin = sqlite_begin,
     .commit = sqlite_commit,
