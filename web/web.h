@@ -1,4 +1,317 @@
-/* web.h - SCAFFOLD: emguard-web's shared declarations. */
+/*
+ * web.h - emguard-web, the quarantine web page for IT staff: the
+ * declarations shared by the server (server.c: daemon, routing, sessions,
+ * CSRF, login limits), the pages (pages.c), the texts in Japanese and
+ * English (i18n.c), the bounded HTML output buffer and JSON reader
+ * (html.c) and the stylesheet (style.c).
+ *
+ * Every page is rendered on the server into an html_t; nothing from a
+ * message reaches the page except through html_text(), which escapes it.
+ */
 #ifndef EMG_WEB_H
 #define EMG_WEB_H
+
+#include <microhttpd.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "emguard.h"
+
+#define WEB_NAME "emguard-web"
+#define WEB_BODY_MAX 16384      /* a POST body; larger: 413 */
+#define WEB_PAGE_MAX (4u << 20) /* a rendered page; larger: 500 */
+#define WEB_PAGE_SIZE 50        /* rows of the list and audit pages */
+#define WEB_PAGE_LAST 10000     /* highest page number accepted */
+#define WEB_TOKEN_LEN 64        /* session id, CSRF token: 32 bytes hex */
+#define WEB_USER_MAX 64         /* a user name with its NUL */
+#define WEB_PASSWORD_MAX 1024   /* a password with its NUL */
+#define WEB_FLASH_MAX 640       /* a result shown after a redirect */
+#define WEB_HEADERS_MAX 65536   /* header block shown on a message page */
+
+/* ---- html.c: the output buffer ---------------------------------------------
+ * Appends never fail: past WEB_PAGE_MAX (or when memory runs out) the
+ * buffer stops growing and remembers it, and the page is not sent. */
+typedef struct html {
+	char *buf;
+	size_t len, cap;
+	bool overflow;
+} html_t;
+
+/* Markup written by this program (never message content). */
+void html_raw(html_t *h, const char *markup);
+void html_rawn(html_t *h, const char *s, size_t n);
+void html_fmt(html_t *h, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Text from anywhere: & < > " ' escaped, invalid UTF-8 and control
+ * characters (but tab and line end) replaced by U+FFFD. */
+void html_text(html_t *h, const char *s);
+void html_textn(html_t *h, const char *s, size_t n);
+/* Markup OPEN, TEXT escaped, markup CLOSE. */
+void html_wrap(html_t *h, const char *open, const char *text,
+               const char *close);
+/* S percent-encoded for a URL query value (inside an attribute). */
+void html_url(html_t *h, const char *s);
+/* The value of hex digit C, or -1. */
+int html_hexval(char c);
+void html_free(html_t *h);
+
+/* ---- html.c: a small JSON reader for the report of an entry ----------------
+ * The report is json-c's output, but it names message content: parsed
+ * with a depth and size bound, strings as UTF-8. */
+typedef enum wj_type {
+	WJ_NULL,
+	WJ_BOOL,
+	WJ_NUMBER,
+	WJ_STRING,
+	WJ_ARRAY,
+	WJ_OBJECT,
+} wj_type_t;
+
+typedef struct wj {
+	wj_type_t type;
+	char *key;  /* the member's name inside an object, else NULL */
+	char *str;  /* WJ_STRING */
+	double num; /* WJ_NUMBER; WJ_BOOL 1 or 0 */
+	struct wj *child, *next;
+} wj_t;
+
+/* NULL when TEXT is no JSON, nests too deep or is too large. */
+wj_t *wj_parse(const char *text, size_t len);
+void wj_free(wj_t *v);
+/* Member KEY of object OBJ, or NULL. */
+const wj_t *wj_get(const wj_t *obj, const char *key);
+/* The string member KEY, "" when absent or not a string. */
+const char *wj_str(const wj_t *obj, const char *key);
+/* The number member KEY, 0 when absent. */
+double wj_num(const wj_t *obj, const char *key);
+
+/* ---- i18n.c ------------------------------------------------------------- */
+typedef enum web_lang { LANG_JA = 0, LANG_EN = 1 } web_lang_t;
+
+typedef enum web_msg {
+	M_PRODUCT,
+	M_SUBTITLE,
+	M_SIGNED_IN_AS,
+	M_LOGOUT,
+	M_LANG_OTHER,
+	M_NAV_LIST,
+	M_NAV_AUDIT,
+	M_LOGIN_TITLE,
+	M_LOGIN_USER,
+	M_LOGIN_PASSWORD,
+	M_LOGIN_SUBMIT,
+	M_LOGIN_BAD,
+	M_LOGIN_LIMITED,
+	M_LOGIN_EXPIRED,
+	M_LIST_TITLE,
+	M_FILTER_Q,
+	M_FILTER_STATUS,
+	M_FILTER_SYMBOL,
+	M_FILTER_ACTION,
+	M_FILTER_SINCE,
+	M_FILTER_SUBMIT,
+	M_FILTER_ANY,
+	M_FILTER_BAD_SINCE,
+	M_STATUS_ALL,
+	M_COL_ARRIVED,
+	M_COL_SCORE,
+	M_COL_ACTION,
+	M_COL_FROM,
+	M_COL_SUBJECT,
+	M_COL_RCPT,
+	M_COL_STATUS,
+	M_COL_REASON,
+	M_MORE_REASONS,
+	M_TOTAL,
+	M_PAGE_PREV,
+	M_PAGE_NEXT,
+	M_PAGE_OF,
+	M_EMPTY_LIST,
+	M_NO_SUBJECT,
+	M_WHY,
+	M_WHY_SCORE_1,
+	M_WHY_SCORE_2,
+	M_WHY_MAIN,
+	M_WHY_ADVICE,
+	M_WHY_NONE,
+	M_FINDING_SCORE,
+	M_ENVELOPE,
+	M_ENV_MAIL_FROM,
+	M_ENV_FROM_HEADER,
+	M_ENV_RCPTS,
+	M_ENV_CLIENT,
+	M_ENV_HELO,
+	M_ENV_ARRIVED,
+	M_ENV_MESSAGE_ID,
+	M_ENV_SIZE,
+	M_ENV_SHA256,
+	M_ENV_HOST,
+	M_ENV_STATUS,
+	M_ATTACHMENTS,
+	M_NO_ATTACHMENTS,
+	M_HEADERS,
+	M_HEADERS_GONE,
+	M_BODY_NOT_SHOWN,
+	M_AUDIT_TRAIL,
+	M_NO_AUDIT,
+	M_RELEASE,
+	M_DELETE,
+	M_BACK_TO_LIST,
+	M_CONFIRM_RELEASE_TITLE,
+	M_CONFIRM_RELEASE_TEXT,
+	M_CONFIRM_RELEASE_TO,
+	M_CONFIRM_RELEASE_TO_HINT,
+	M_CONFIRM_RELEASE_BUTTON,
+	M_CONFIRM_DELETE_TITLE,
+	M_CONFIRM_DELETE_TEXT,
+	M_CONFIRM_DELETE_BUTTON,
+	M_CANCEL,
+	M_CANNOT_CHANGE,
+	M_BAD_RCPT,
+	M_RELEASED,
+	M_RELEASE_FAILED,
+	M_DELETED,
+	M_DELETE_FAILED,
+	M_AUDIT_TITLE,
+	M_AUDIT_TIME,
+	M_AUDIT_ACTOR,
+	M_AUDIT_ACTION,
+	M_AUDIT_ENTRY,
+	M_AUDIT_DETAIL,
+	M_ERR_NOT_FOUND,
+	M_ERR_FORBIDDEN,
+	M_ERR_CSRF,
+	M_ERR_TOO_LARGE,
+	M_ERR_METHOD,
+	M_ERR_STORE,
+	M_ERR_INTERNAL,
+	M_ERR_TITLE,
+	M__COUNT
+} web_msg_t;
+
+/* The text M in LANG; never NULL. */
+const char *i18n(web_lang_t lang, web_msg_t m);
+/* One plain sentence about CATEGORY for a person who is no mail expert;
+ * a general sentence for a category this build does not know. */
+const char *i18n_category(web_lang_t lang, const char *category);
+/* A few words naming CATEGORY, for the list. */
+const char *i18n_category_label(web_lang_t lang, const char *category);
+/* True when CATEGORY has a sentence of its own. */
+bool i18n_category_known(const char *category);
+const char *i18n_status(web_lang_t lang, emg_qstatus_t status);
+/* A verdict ("quarantine", "reject"): the word, or VERDICT itself. */
+const char *i18n_verdict(web_lang_t lang, const char *verdict);
+/* An audit action ("store", "release", ...): the word, or ACTION. */
+const char *i18n_audit_action(web_lang_t lang, const char *action);
+/* "ja" or "en". */
+const char *i18n_code(web_lang_t lang);
+
+/* ---- style.c ------------------------------------------------------------ */
+extern const char web_style_css[];
+
+/* ---- server.c: one request ---------------------------------------------- */
+typedef struct web_server web_server_t;
+
+typedef struct web_req {
+	web_server_t *srv;
+	const emg_config_t *cfg;
+	struct MHD_Connection *conn;
+	const char *method;
+	const char *url;
+	bool post;
+	web_lang_t lang;
+	bool lang_from_query; /* ?lang= given: remember it in a cookie */
+	bool authed;
+	char sid[WEB_TOKEN_LEN + 1];
+	char user[WEB_USER_MAX];
+	char csrf[WEB_TOKEN_LEN + 1];
+	char client[64]; /* the peer's address, for limits and the log */
+	bool set_session_cookie;
+	bool clear_session_cookie;
+	char *body; /* the POST body, NUL-terminated */
+	size_t body_len;
+	bool body_too_large;
+	emg_quarantine_t
+	    *q;        /* from the server's pool, while the request runs */
+	bool q_broken; /* closed instead of reused */
+	bool answered;
+} web_req_t;
+
+/* The quarantine for this request, or NULL when the store cannot be
+ * opened (logged). */
+emg_quarantine_t *web_quarantine(web_req_t *r);
+/* Log why the last call on the request's quarantine failed, and do not
+ * reuse the handle (a PostgreSQL connection may be broken). */
+void web_quarantine_failed(web_req_t *r, const char *what);
+/* True when the server speaks HTTPS. */
+bool web_tls(const web_req_t *r);
+
+/* Send PAGE (freed here) as text/html with STATUS. */
+enum MHD_Result web_send_page(web_req_t *r, unsigned status, html_t *page);
+/* 303 to LOCATION (a path on this server). */
+enum MHD_Result web_send_redirect(web_req_t *r, const char *location);
+/* The query argument NAME, or NULL. */
+const char *web_arg(const web_req_t *r, const char *name);
+/* The POST form field NAME, decoded, into OUT; false when absent or
+ * longer than OUTLEN - 1. */
+bool web_form(const web_req_t *r, const char *name, char *out, size_t outlen);
+/* The POST carries the session's CSRF token. */
+bool web_csrf_ok(const web_req_t *r);
+
+typedef enum web_login_result {
+	WEB_LOGIN_OK,
+	WEB_LOGIN_BAD,     /* unknown user or wrong password */
+	WEB_LOGIN_LIMITED, /* too many failures: 429 */
+	WEB_LOGIN_ERROR,   /* the store failed */
+} web_login_result_t;
+
+/* Check USER and PASSWORD under the login limits; on WEB_LOGIN_OK a new
+ * session is made and its cookie goes with the next response. */
+web_login_result_t web_login(web_req_t *r, const char *user,
+                             const char *password);
+/* End the request's session; its cookie is cleared. */
+void web_logout(web_req_t *r);
+/* Keep a one-line result for entry ID to show after the redirect. */
+void web_flash_set(web_req_t *r, bool error, const char *id, const char *text);
+/* The result kept for ID (taken: shown once); false when none. */
+bool web_flash_take(web_req_t *r, const char *id, bool *error, char *text,
+                    size_t len);
+/* True the first time this session views ID (recently): the audit gets
+ * one "view" line per session and entry, not one per reload. */
+bool web_first_view(web_req_t *r, const char *id);
+
+/* A log line on stderr with the time. */
+void web_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* ---- server.c: the daemon ----------------------------------------------- */
+typedef struct web_start {
+	emg_config_t *cfg;              /* a reference is taken */
+	int listen_fd;                  /* bound and listening */
+	const char *cert_pem, *key_pem; /* both or neither: HTTPS */
+	unsigned threads;
+} web_start_t;
+
+emg_status_t web_server_start(const web_start_t *how, web_server_t **out,
+                              char *err, size_t errlen);
+void web_server_stop(web_server_t *s);
+
+/* ---- pages.c ------------------------------------------------------------ */
+enum MHD_Result page_login(web_req_t *r, unsigned status, const char *error);
+enum MHD_Result page_login_post(web_req_t *r);
+enum MHD_Result page_logout(web_req_t *r);
+enum MHD_Result page_list(web_req_t *r);
+enum MHD_Result page_message(web_req_t *r, const char *id);
+enum MHD_Result page_confirm(web_req_t *r, const char *id, bool release);
+enum MHD_Result page_release(web_req_t *r, const char *id);
+enum MHD_Result page_delete(web_req_t *r, const char *id);
+enum MHD_Result page_audit(web_req_t *r);
+enum MHD_Result page_error(web_req_t *r, unsigned status, web_msg_t what);
+
+/* The frame of every page: <head>, the header with the user, the language
+ * switch, the navigation and the logout form; then the page's TITLE. */
+void page_begin(html_t *h, const web_req_t *r, const char *title);
+void page_end(html_t *h);
+
 #endif
