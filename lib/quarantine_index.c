@@ -6,7 +6,8 @@
  * and QuarantineDir agree).
  *
  * Filters are one constant SQL text for both backends: a filter that is
- * not set is a NULL parameter ("$n IS NULL OR ...").  Substring filters
+ * not set is a NULL parameter ("CAST($n AS TEXT) IS NULL OR ...": the
+ * cast tells PostgreSQL its type).  Substring filters
  * compare LOWER(column) LIKE LOWER(pattern) with the user's %, _ and \
  * escaped (ESCAPE '\'), because SQLite's LIKE ignores ASCII case and
  * PostgreSQL's does not; the symbol filter matches ",SYM," in the stored
@@ -309,13 +310,16 @@ quarantine_grow(void **v, size_t *cap, size_t n, size_t size)
  * $7 action, $8 text (patterns already escaped and wrapped in %). */
 #define QUARANTINE_FILTER                                                      \
 	" FROM quarantine_entry WHERE arrived >= $1 AND arrived < $2"          \
-	" AND ($3 IS NULL OR status = $3)"                                     \
-	" AND ($4 IS NULL OR LOWER(mail_from) LIKE LOWER($4) ESCAPE '\\'"      \
+	" AND (CAST($3 AS TEXT) IS NULL OR status = $3)"                       \
+	" AND (CAST($4 AS TEXT) IS NULL OR LOWER(mail_from) LIKE LOWER($4) "   \
+	"ESCAPE '\\'"                                                          \
 	"  OR LOWER(from_header) LIKE LOWER($4) ESCAPE '\\')"                  \
-	" AND ($5 IS NULL OR LOWER(rcpts) LIKE LOWER($5) ESCAPE '\\')"         \
-	" AND ($6 IS NULL OR symbols LIKE $6 ESCAPE '\\')"                     \
-	" AND ($7 IS NULL OR action = $7)"                                     \
-	" AND ($8 IS NULL OR LOWER(subject) LIKE LOWER($8) ESCAPE '\\'"        \
+	" AND (CAST($5 AS TEXT) IS NULL OR LOWER(rcpts) LIKE LOWER($5) "       \
+	"ESCAPE '\\')"                                                         \
+	" AND (CAST($6 AS TEXT) IS NULL OR symbols LIKE $6 ESCAPE '\\')"       \
+	" AND (CAST($7 AS TEXT) IS NULL OR action = $7)"                       \
+	" AND (CAST($8 AS TEXT) IS NULL OR LOWER(subject) LIKE LOWER($8) "     \
+	"ESCAPE '\\'"                                                          \
 	"  OR LOWER(from_header) LIKE LOWER($8) ESCAPE '\\'"                   \
 	"  OR LOWER(mail_from) LIKE LOWER($8) ESCAPE '\\'"                     \
 	"  OR LOWER(rcpts) LIKE LOWER($8) ESCAPE '\\')"
@@ -501,12 +505,13 @@ quarantine_audit_op(emg_quarantine_t *q, void *arg)
 	emg_qaudit_list_free(a->list, a->n);
 	a->list = NULL;
 	a->n = 0;
-	emg_status_t st = store_query(q->store,
-	                              "SELECT at, id, actor, action, detail"
-	                              " FROM quarantine_audit"
-	                              " WHERE ($1 IS NULL OR id = $1)"
-	                              " ORDER BY seq DESC LIMIT $2",
-	                              p, 2, &r);
+	emg_status_t st =
+	    store_query(q->store,
+	                "SELECT at, id, actor, action, detail"
+	                " FROM quarantine_audit"
+	                " WHERE (CAST($1 AS TEXT) IS NULL OR id = $1)"
+	                " ORDER BY seq DESC LIMIT $2",
+	                p, 2, &r);
 	while (st == EMG_OK && a->n < a->limit &&
 	       (st = store_next(r, &row)) == EMG_OK && row) {
 		if (!quarantine_grow((void **)&a->list, &cap, a->n,

@@ -1,6 +1,6 @@
 #!/bin/sh
-# store-pg.sh - the history store tests (tests/unit/test_history) against a
-# real PostgreSQL: a private server in a temporary directory (initdb, then
+# store-pg.sh - the DataStore tests (tests/unit/test_history and
+# tests/unit/test_quarantine) against a real PostgreSQL: a private server in a temporary directory (initdb, then
 # pg_ctl on 127.0.0.1 and a free port, trust authentication, fsync off),
 # with EMGUARD_TEST_PG pointing the tests at it.  EMGUARD_TEST_PG_RESTART
 # gives them a command that kills the server (pg_ctl stop -m immediate)
@@ -12,11 +12,15 @@
 # under /usr/lib/postgresql/*/bin (or PG_BINDIR), python3 for a free port.
 # Exit: 0 pass, 1 fail, 77 skip (no PostgreSQL server binaries).
 
-TEST=${top_builddir:-.}/tests/unit/test_history
-case $TEST in /*) ;; *) TEST=$(pwd)/$TEST ;; esac
+BUILD=${top_builddir:-.}
+case $BUILD in /*) ;; *) BUILD=$(pwd)/$BUILD ;; esac
+TESTS=""
 if [ $# -eq 0 ]; then
-	[ -x "$TEST" ] || { echo "store-pg.sh: $TEST not built"; exit 1; }
-	set -- "$TEST"
+	for t in test_history test_quarantine; do
+		[ -x "$BUILD/tests/unit/$t" ] ||
+			{ echo "store-pg.sh: $BUILD/tests/unit/$t not built"; exit 1; }
+		TESTS="$TESTS $BUILD/tests/unit/$t"
+	done
 fi
 
 bindir=${PG_BINDIR:-}
@@ -91,12 +95,21 @@ echo "store-pg.sh: PostgreSQL $("$bindir/pg_ctl" --version | awk '{print $3}') o
 EMGUARD_TEST_PG="host=127.0.0.1 port=$PORT user=emguard dbname=emguard_test"
 EMGUARD_TEST_PG_RESTART="$TMP/server.sh restart"
 export EMGUARD_TEST_PG EMGUARD_TEST_PG_RESTART
-"$@"
-rc=$?
-if [ $rc -ne 0 ]; then
+# Run "$@" against the server; on failure show the end of its log.
+run() {
+	"$@"
+	rc=$?
+	[ $rc -eq 0 ] && return 0
 	echo "store-pg.sh: $1 failed on PostgreSQL; server log:"
 	sed 's/^/    /' "$TMP/server.log" | tail -20
 	exit 1
+}
+if [ -n "$TESTS" ]; then
+	for t in $TESTS; do
+		run "$t"
+	done
+else
+	run "$@"
 fi
 echo "store-pg.sh: passed in $(($(date +%s) - start)) s"
 exit 0
