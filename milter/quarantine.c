@@ -66,6 +66,51 @@ quarantine_why(const emg_quarantine_t *q, emg_status_t st)
 	return why != NULL && *why != '\0' ? why : emg_strerror(st);
 }
 
+/* Copy address S into DST without the angle brackets the MTA passes
+ * ("<a@b>" -> "a@b", "<>" -> ""); returns the end of the copy, past its
+ * NUL.  DST has room for strlen(S) + 1. */
+static char *
+quarantine_addr(char *dst, const char *s)
+{
+	size_t len = strlen(s);
+	if (len >= 2 && s[0] == '<' && s[len - 1] == '>') {
+		s++;
+		len -= 2;
+	}
+	memcpy(dst, s, len);
+	dst[len] = '\0';
+	return dst + len + 1;
+}
+
+/* The envelope of C's message as the quarantine keeps it: addresses
+ * without angle brackets.  *MEM holds the copies; free it after use. */
+static emg_status_t
+quarantine_envelope(const milter_conn_t *c, emg_envelope_t *env, void **mem)
+{
+	const milter_msg_t *m = &c->msg;
+	/* at most CALLBACKS_MAX_RCPTS addresses of CALLBACKS_NAME_MAX bytes:
+	 * no sum below can overflow */
+	size_t bytes = m->n_rcpts * sizeof(char *) +
+	               (m->mail_from ? strlen(m->mail_from) + 1 : 0);
+	for (size_t i = 0; i < m->n_rcpts; i++)
+		bytes += strlen(m->rcpts[i]) + 1;
+	milter_envelope(c, env);
+	if ((*mem = malloc(bytes ? bytes : 1)) == NULL)
+		return EMG_ENOMEM;
+	const char **rcpts = *mem;
+	char *at = (char *)(rcpts + m->n_rcpts);
+	for (size_t i = 0; i < m->n_rcpts; i++) {
+		rcpts[i] = at;
+		at = quarantine_addr(at, m->rcpts[i]);
+	}
+	env->rcpts = rcpts;
+	if (m->mail_from != NULL) {
+		env->mail_from = at;
+		quarantine_addr(at, m->mail_from);
+	}
+	return EMG_OK;
+}
+
 static double
 quarantine_ms_since(const struct timespec *t0)
 {
@@ -98,29 +143,33 @@ quarantine_store(milter_conn_t *c, const emg_report_t *report,
 	}
 	const void *data = NULL;
 	size_t len = 0;
-	char why[200] = "";
+	char why[512] = "";
+	emg_envelope_t env;
+	void *env_mem = NULL;
 	emg_status_t st = msgbuf_view(&m->buf, &data, &len, why, sizeof(why));
+	if (st == EMG_OK &&
+	    (st = quarantine_envelope(c, &env, &env_mem)) != EMG_OK)
+		snprintf(why, sizeof(why), "out of memory");
 	if (st != EMG_OK) {
 		snprintf(err, errlen, "not stored: %s", why);
 		return st;
 	}
 	emg_quarantine_t *q = NULL;
-	char oerr[512] = "";
 	struct timespec t0;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	st = snapshot_quarantine_get(m->snap, &q, oerr, sizeof(oerr));
-	if (st != EMG_OK) {
-		snprintf(err, errlen, "cannot open the quarantine: %s", oerr);
-		return st;
-	}
-	emg_envelope_t env;
-	milter_envelope(c, &env);
-	st = emg_quarantine_put(q, data, len, &env, report, reason,
-	                        quarantine_actor(), id);
+	st = snapshot_quarantine_get(m->snap, &q, why, sizeof(why));
+	if (st == EMG_OK)
+		st = emg_quarantine_put(q, data, len, &env, report, reason,
+		                        quarantine_actor(), id);
 	*ms = quarantine_ms_since(&t0);
+	free(env_mem);
 	if (st != EMG_OK) {
-		snprintf(err, errlen, "quarantine store failed: %s",
-		         quarantine_why(q, st));
+		if (q == NULL)
+			snprintf(err, errlen, "cannot open the quarantine: %s",
+			         why);
+		else
+			snprintf(err, errlen, "quarantine store failed: %s",
+			         quarantine_why(q, st));
 		id[0] = '\0';
 		emg_quarantine_close(q); /* the next message opens a new one */
 		return st;

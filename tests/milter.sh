@@ -232,7 +232,7 @@ crlf "$LUA/spoof.eml" >"$TMP/spoof.crlf"
 expect "store: the entry's file holds the exact bytes received" \
 	cmp -s "$Q/$id.eml" "$TMP/spoof.crlf"
 entry "$id" >"$TMP/entry"
-printf '%s\n' held '<x@attacker.invalid>' '<bob@example-corp.test>' 192.0.2.1 \
+printf '%s\n' held x@attacker.invalid bob@example-corp.test 192.0.2.1 \
 	quarantine 'spoofed sender' s1@attacker.invalid \
 	"$(wc -c <"$TMP/spoof.crlf")" \
 	"$(sha256sum "$TMP/spoof.crlf" | cut -d' ' -f1)" >"$TMP/entry.want"
