@@ -1068,15 +1068,15 @@ release_entry(emg_quarantine_t *q, const char *id, const char *const *to,
 	}
 	emg_status_t st = emg_quarantine_get(q, id, &e);
 	if (st != EMG_OK) {
-		release_msg(msg, msglen,
-		            st == EMG_EINVAL ? "no quarantine entry %.64s"
-		                             : "quarantine entry %.64s: %s",
-		            id, emg_quarantine_error(q));
+		release_msg(msg, msglen, "%s",
+		            st == EMG_EINVAL ? "no such quarantine entry"
+		                             : emg_quarantine_error(q));
 		return st;
 	}
 	if (e->status == EMG_QSTATUS_DELETED) {
-		release_msg(msg, msglen, "quarantine entry %.64s was deleted",
-		            id);
+		release_msg(msg, msglen,
+		            "the entry was deleted: its bytes are "
+		            "gone");
 		emg_qentry_free(e);
 		return EMG_EINVAL;
 	}
