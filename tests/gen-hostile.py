@@ -340,9 +340,10 @@ def iso2022jp_broken():
     return h.encode("latin-1") + b"\r\n" + body
 
 
-def header_nul():
+def header_nul(boundary="z"):
     """NUL bytes in header names and values, and in an attachment's
-    filename (the MZ stub behind "invoice.pdf\\0")."""
+    filename (the MZ stub behind "invoice.pdf\\0"); BOUNDARY may hold one
+    too."""
     h = ("From: Hostile\x00 Sender <sender\x00@example.invalid>\r\n"
          "To: victim@example.test\r\n"
          "Subject: NUL\x00in the subject\r\n"
@@ -351,20 +352,20 @@ def header_nul():
          "Date: " + DATE + "\r\n"
          "Message-ID: <nul\x00id@example.invalid>\r\n"
          "MIME-Version: 1.0\r\n"
-         'Content-Type: multipart/mixed; boundary="z\x00z"\r\n'
+         'Content-Type: multipart/mixed; boundary="{B}"\r\n'
          "\r\n"
-         "--z\x00z\r\n"
+         "--{B}\r\n"
          "Content-Type: text/plain\r\n"
          "\r\n"
          "text with a NUL\x00inside\r\n"
-         "--z\x00z\r\n"
+         "--{B}\r\n"
          'Content-Type: application/octet-stream; name="invoice.pdf\x00.exe"'
          "\r\n"
          'Content-Disposition: attachment; filename="invoice.pdf\x00.exe"'
          "\r\n"
          "Content-Transfer-Encoding: base64\r\n"
          "\r\n" + b64(MZ) + "\r\n"
-         "--z\x00z--\r\n")
+         "--{B}--\r\n").replace("{B}", boundary)
     return h.encode("latin-1")
 
 
@@ -855,6 +856,8 @@ CASES = {
                              "and body", iso2022jp_broken),
     "header-nul.eml": ("NUL bytes in header names, values, a filename",
                        header_nul),
+    "boundary-nul.eml": ("the same with a NUL in the MIME boundary",
+                         lambda: header_nul("z\x00z")),
     "zip-42.eml": ("42.zip in small: 5 layers of 16, 32 MB leaves",
                    lambda: _mail_zip("42", "42.zip", zip_42())),
     "zip-quine.eml": ("a ZIP whose member inflates to the ZIP itself",
