@@ -1,3 +1,512 @@
 #!/bin/sh
-# web.sh - SCAFFOLD: filled in by its owner.
-exit 77
+# web.sh - emguard-web over HTTP with curl: one server on a free loopback
+# port with a temporary configuration (a SQLite DataStore and a
+# QuarantineDir in a temporary directory, ReleaseMethod a recording
+# sendmail), a user made with `emguard user add`, two messages put in the
+# quarantine with `emguard quarantine import`, then:
+#   no session: GET -> 303 /login, POST -> 403; /healthz and /style.css
+#   open; a wrong password -> the login page with div#error; a login ->
+#   the session cookie HttpOnly, SameSite=Strict; the list and its filters
+#   (q, status, symbol, action, since, paging); the message page: the
+#   subject's <script> and a header's "><img onerror> escaped, never raw,
+#   the body never shown; ?lang=en -> English and lang="en", kept in a
+#   cookie; release with a wrong CSRF token -> 403 and still held, with
+#   the right one -> 303, released, the recording sendmail got the release
+#   header plus the exact original bytes; release to another address, a
+#   bad address refused; delete likewise; /audit lists the actions of
+#   web:NAME; bad paths and ids -> 404; over-long bodies -> 413 (announced
+#   and chunked); the security headers on every response, errors too; no
+#   <script anywhere; logout; 6 wrong passwords -> 429 even with the right
+#   one; HTTPS (when openssl is installed): HSTS and a Secure cookie;
+#   SIGTERM stops it with status 0.
+# Needs: $top_builddir (exported by make check), curl, python3.
+# Exit: 0 pass, 1 fail, 77 skip.
+
+WEB=${top_builddir:-.}/web/emguard-web
+EMGUARD=${top_builddir:-.}/cli/emguard
+for tool in curl python3; do
+	command -v $tool >/dev/null 2>&1 || {
+		echo "web.sh: $tool not installed"
+		exit 77
+	}
+done
+[ -x "$WEB" ] || { echo "web.sh: $WEB not built"; exit 77; }
+
+TMP=$(mktemp -d) || exit 1
+PID=
+cleanup() {
+	if [ -n "$PID" ] && kill -0 "$PID" 2>/dev/null; then
+		kill "$PID"
+		wait "$PID"
+	fi
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+failed=0
+passed=0
+ok() { passed=$((passed + 1)); echo "ok   $1"; }
+nok() { failed=$((failed + 1)); echo "FAIL $1"; }
+# CONDITION; verdict NAME: ok when the condition just tested held
+verdict() {
+	if [ $? -eq 0 ]; then ok "$1"; else nok "$1"; fi
+}
+
+# As root the server runs as nobody (UserID), who must read and write
+# the data and the recording sendmail's output.
+chmod 755 "$TMP"
+mkdir "$TMP/data" "$TMP/data/q" "$TMP/out"
+chmod 700 "$TMP/data" "$TMP/data/q"
+chmod 777 "$TMP/out"
+RUN_AS=
+[ "$(id -u)" -eq 0 ] && RUN_AS=nobody
+CONF=$TMP/emguard.conf
+{
+	printf 'DataStore sqlite:%s/data/emguard.db\n' "$TMP"
+	printf 'QuarantineDir %s/data/q\n' "$TMP"
+	printf 'ReleaseMethod sendmail:%s/fake-sendmail\n' "$TMP"
+	printf 'WebListen 127.0.0.1:0\n'
+	printf 'UserID %s\n' "${RUN_AS:-nobody}"
+} >"$CONF"
+cat >"$TMP/fake-sendmail" <<EOF
+#!/bin/sh
+printf '%s\n' "\$@" >"$TMP/out/argv"
+cat >"$TMP/out/stdin"
+EOF
+chmod 755 "$TMP/fake-sendmail"
+
+# ---- fixtures: a hostile message and a quieter one --------------------------
+python3 - "$TMP" <<'PY'
+import base64, sys
+tmp = sys.argv[1]
+exe = base64.encodebytes(b"MZ" + b"\x90" * 62 + b"PE\0\0" + b"\0" * 190)
+evil = (
+    b'From: "Yamada <yamada@example.test>" <attacker@evil.invalid>\r\n'
+    b"To: staff@example.test\r\n"
+    b"Reply-To: evil@freemail.invalid\r\n"
+    b"Subject: <script>alert(1)</script> =?UTF-8?B?6KuL5rGC5pu4?=\r\n"
+    b"X-Evil: \"><img src=x onerror=alert(2)>\r\n"
+    b"Message-ID: <web-evil-1@evil.invalid>\r\n"
+    b"Date: Mon, 2 Nov 2026 10:00:00 +0900\r\n"
+    b"MIME-Version: 1.0\r\n"
+    b'Content-Type: multipart/mixed; boundary="b1"\r\n\r\n'
+    b"--b1\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
+    b"Please see the invoice. secret-body-marker <b>bold</b>\r\n"
+    b"--b1\r\nContent-Type: application/octet-stream; "
+    b'name="invoice.pdf.exe"\r\n'
+    b'Content-Disposition: attachment; filename="invoice.pdf.exe"\r\n'
+    b"Content-Transfer-Encoding: base64\r\n\r\n"
+    + exe.replace(b"\n", b"\r\n")
+    + b"--b1--\r\n"
+)
+quiet = (
+    b"From: Suzuki <suzuki@partner.test>\r\n"
+    b"To: staff@example.test\r\n"
+    b"Reply-To: suzuki.private@freemail.invalid\r\n"
+    b"Subject: Quarterly figures\r\n"
+    b"Message-ID: <web-quiet-1@partner.test>\r\n"
+    b"Date: Mon, 2 Nov 2026 11:00:00 +0900\r\n"
+    b"MIME-Version: 1.0\r\n"
+    b"Content-Type: text/plain; charset=utf-8\r\n\r\n"
+    b"The figures are attached. another-body-marker\r\n"
+)
+open(tmp + "/evil.eml", "wb").write(evil)
+open(tmp + "/quiet.eml", "wb").write(quiet)
+PY
+
+# ---- the quarantine and the user --------------------------------------------
+if ! printf 'correct horse battery\n' |
+	"$EMGUARD" user add -c "$CONF" --password-stdin yamada \
+		>"$TMP/cli.out" 2>&1; then
+	cat "$TMP/cli.out"
+	echo "web.sh: emguard user add is not available"
+	exit 77
+fi
+for f in evil quiet; do
+	if ! "$EMGUARD" quarantine import -c "$CONF" "$TMP/$f.eml" \
+		>"$TMP/cli.out" 2>&1; then
+		cat "$TMP/cli.out"
+		echo "web.sh: emguard quarantine import is not available"
+		exit 77
+	fi
+done
+[ -n "$RUN_AS" ] && chown -R "$RUN_AS" "$TMP/data"
+
+# ---- the server -------------------------------------------------------------
+LOG=$TMP/web.log
+# start CONF: the server in the background; sets PID and URL
+start() {
+	: >"$LOG"
+	"$WEB" -f -c "$1" 2>"$LOG" &
+	PID=$!
+	i=0
+	while [ $i -lt 100 ] && ! grep -q 'listening on' "$LOG"; do
+		kill -0 "$PID" 2>/dev/null || break
+		sleep 0.1
+		i=$((i + 1))
+	done
+	URL=$(sed -n 's/.*listening on \(https*:\/\/[^ ]*\).*/\1/p' "$LOG")
+	[ -n "$URL" ] || { cat "$LOG"; echo "web.sh: no server"; exit 1; }
+}
+stop() {
+	kill -TERM "$PID"
+	wait "$PID"
+	STOPPED=$?
+	PID=
+}
+start "$CONF"
+! grep -q 'has no sentence' "$LOG"
+verdict "every category of emguard symbols has its sentence"
+
+H=$TMP/headers
+B=$TMP/body
+JAR=$TMP/jar
+CURL="curl -s -k --max-time 30 -D $H -o $B"
+CSP="default-src 'none'; style-src 'self'; img-src 'self'; form-action"
+CSP="$CSP 'self'; frame-ancestors 'none'; base-uri 'none'"
+# req [CURL ARGS...] PATH: one request, the status in $STATUS; the
+# headers in $H, the body in $B; every response has the security headers
+req() {
+	eval last=\${$#}
+	STATUS=$($CURL -w '%{http_code}' "$@" 2>/dev/null)
+	tr -d '\r' <"$H" >"$H.lf" && mv "$H.lf" "$H"
+	n=$(grep -c -i \
+		-e "^Content-Security-Policy: $CSP\$" \
+		-e '^X-Frame-Options: DENY' \
+		-e '^X-Content-Type-Options: nosniff' \
+		-e '^Referrer-Policy: no-referrer' \
+		-e '^Cache-Control: no-store' "$H")
+	[ "$n" -eq 5 ] || nok "security headers on $last ($STATUS): $n of 5"
+	if grep -qi '<script' "$B"; then
+		nok "no <script> in $last"
+	fi
+}
+has() { grep -q -- "$1" "$B"; }
+lacks() { ! grep -q -- "$1" "$B"; }
+header() { grep -qi -- "$1" "$H"; }
+# form_token: the csrf field of the page in $B
+form_token() {
+	sed -n 's/.*name="csrf" value="\([0-9a-f]*\)".*/\1/p' "$B" | head -n 1
+}
+
+# ---- without a session ------------------------------------------------------
+req "$URL/healthz"
+[ "$STATUS" = 200 ] && has '^ok$'
+verdict "healthz 200 ok"
+req "$URL/style.css"
+[ "$STATUS" = 200 ] && header '^Content-Type: text/css'
+verdict "style.css is text/css"
+req "$URL/"
+[ "$STATUS" = 303 ] && header '^Location: /login'
+verdict "GET / without session -> 303 /login"
+req "$URL/audit"
+[ "$STATUS" = 303 ]
+verdict "GET /audit without session -> 303"
+req --data 'csrf=x' "$URL/logout"
+[ "$STATUS" = 403 ] && has 'id="error"'
+verdict "POST without session -> 403"
+req "$URL/login"
+[ "$STATUS" = 200 ] &&
+	has 'form id="login"' && has 'name="user"' &&
+	has 'name="password"' && has 'id="login-submit"' &&
+	has '<html lang="ja">' && has 'id="lang-switch"'
+verdict "login page: form#login, fields, button"
+req --data 'user=yamada&password=wrong' "$URL/login"
+[ "$STATUS" = 200 ] &&
+	has 'id="error"' && ! header 'emguard_session=[0-9a-f]'
+verdict "wrong password -> div#error, no session"
+req -H 'Sec-Fetch-Site: cross-site' --data-urlencode user=yamada \
+	--data-urlencode 'password=correct horse battery' "$URL/login"
+[ "$STATUS" = 403 ]
+verdict "cross-site POST refused"
+
+# ---- login ------------------------------------------------------------------
+req -c "$JAR" --data-urlencode user=yamada \
+	--data-urlencode 'password=correct horse battery' "$URL/login"
+[ "$STATUS" = 303 ] &&
+	header '^Location: /$' &&
+	header '^Set-Cookie: emguard_session=[0-9a-f]\{64\}; Path=/; HttpOnly;' &&
+	header '^Set-Cookie: emguard_session=.*; SameSite=Strict$'
+verdict "login -> 303 / with the session cookie"
+! header 'Secure' &&
+	! header 'Strict-Transport-Security'
+verdict "plain HTTP: no Secure, no HSTS"
+A="-b $JAR -c $JAR"
+SID=$(awk '$6 == "emguard_session" { print $7 }' "$JAR")
+
+# ---- the list ---------------------------------------------------------------
+rows() { grep -c '<tr class="entry"' "$B"; }
+req $A "$URL/"
+[ "$(rows)" = 2 ] &&
+	has '<span id="total">2</span>' && has 'table id="entries"' &&
+	has 'form id="filter"' && has 'id="filter-submit"' &&
+	has 'id="nav-audit"' && has 'id="nav-list"' && has 'form id="logout"'
+verdict "list: both held, total 2"
+has '&lt;script&gt;alert(1)&lt;/script&gt; 請求書' &&
+	lacks '<script>alert'
+verdict "list: subject escaped"
+has 'td class="score"><span class="badge score-high"' &&
+	has 'span class="badge action-'
+verdict "list: score and action badges"
+EVIL=$(grep 'data-id=' "$B" | grep 'alert(1)' |
+	sed 's/.*data-id="\([^"]*\)".*/\1/')
+QUIET=$(grep 'data-id=' "$B" | grep 'Quarterly' |
+	sed 's/.*data-id="\([^"]*\)".*/\1/')
+[ -n "$EVIL" ] && [ -n "$QUIET" ] &&
+	has "class=\"entry-link\" href=\"/m/$EVIL\""
+verdict "list: entry links"
+req $A "$URL/?q=quarterly"
+[ "$(rows)" = 1 ] && has "data-id=\"$QUIET\""
+verdict "filter q (subject, any case)"
+req $A "$URL/?q=Suzuki%40Partner"
+[ "$(rows)" = 1 ] && has "data-id=\"$QUIET\""
+verdict "filter q (From:, any case)"
+req $A "$URL/?symbol=ATTACH_EXECUTABLE"
+[ "$(rows)" = 1 ] && has "data-id=\"$EVIL\"" &&
+	has 'value="ATTACH_EXECUTABLE"'
+verdict "filter symbol"
+req $A "$URL/?status=released"
+[ "$(rows)" = 0 ] &&
+	has '<span id="total">0</span>' && has 'value="released" selected'
+verdict "filter status released: none yet"
+req $A "$URL/?action=reject"
+has "data-id=\"$EVIL\"" && lacks "data-id=\"$QUIET\"" &&
+	has '<option value="reject" selected>'
+verdict "filter action reject"
+req $A "$URL/?action=quarantine"
+lacks "data-id=\"$EVIL\""
+verdict "filter action quarantine"
+req $A "$URL/?since=2999-01-01"
+[ "$(rows)" = 0 ]
+verdict "filter since (future): none"
+req $A "$URL/?since=2000-01-01&status=all"
+[ "$(rows)" = 2 ]
+verdict "filter since (past): both"
+req $A "$URL/?since=yesterday"
+has 'id="error"' && [ "$(rows)" = 2 ]
+verdict "bad since -> div#error, unfiltered"
+req $A "$URL/?q=%22%3E%3Cimg%20src%3Dx%3E"
+has 'value="&quot;&gt;&lt;img src=x&gt;"' &&
+	lacks '<img'
+verdict "search text echoed escaped"
+req $A "$URL/?page=2"
+[ "$(rows)" = 0 ] &&
+	has 'id="page-prev"' && lacks 'id="page-next"'
+verdict "page 2: empty, page-prev, no page-next"
+
+# ---- the message page -------------------------------------------------------
+req $A "$URL/m/$EVIL"
+[ "$STATUS" = 200 ] &&
+	has '<h1 id="subject">' && has 'section id="why"' &&
+	has 'ul id="findings"' && has 'section id="envelope"' &&
+	has 'section id="attachments"' && has 'section id="headers"' &&
+	has 'section id="audit-trail"' && has 'id="release-button"' &&
+	has 'id="delete-button"'
+verdict "message: 200 with every section"
+has '<h1 id="subject">&lt;script&gt;alert(1)&lt;/script&gt; 請求書</h1>' &&
+	lacks '<script>'
+verdict "message: subject escaped, never raw"
+has 'X-Evil: &quot;&gt;&lt;img src=x onerror=alert(2)&gt;' &&
+	lacks '<img'
+verdict "message: header injection escaped"
+lacks 'secret-body-marker' &&
+	lacks '<b>bold'
+verdict "message: the body is never shown"
+has 'li class="finding" data-symbol="ATTACH_EXECUTABLE"' &&
+	has 'h3 class="category" data-category="attach.executable">プログラム'
+verdict "message: findings grouped with a Japanese sentence"
+has 'invoice.pdf.exe'
+verdict "message: attachment tree"
+has 'web:yamada'
+verdict "message: the view is in the audit trail"
+req $A "$URL/m/$EVIL?lang=en"
+has '<html lang="en">' &&
+	has 'Why this mail was held' &&
+	has 'data-category="attach.executable">A program or script' &&
+	header '^Set-Cookie: emguard_lang=en' &&
+	has "id=\"lang-switch\" href=\"/m/$EVIL?lang=ja\""
+verdict "?lang=en: English, lang=\"en\", cookie"
+req $A "$URL/"
+has '<html lang="en">' && has 'Quarantined mail'
+verdict "the language is kept"
+req $A "$URL/?lang=ja"
+has '<html lang="ja">'
+verdict "?lang=ja switches back"
+
+# ---- release ----------------------------------------------------------------
+status_of() { # ID: held, released or deleted, from the message page
+	$CURL -b "$JAR" "$URL/m/$1" >/dev/null 2>&1
+	sed -n 's/.*id="status" data-status="\([a-z]*\)".*/\1/p' "$B"
+}
+req $A "$URL/m/$EVIL/release"
+[ "$STATUS" = 200 ] &&
+	has 'form id="confirm-release"' && has 'id="confirm"' &&
+	has 'name="to"' && has "action=\"/m/$EVIL/release\""
+verdict "release: confirmation form"
+TOKEN=$(form_token)
+req $A --data "csrf=0000$TOKEN" "$URL/m/$EVIL/release"
+[ "$STATUS" = 403 ] && has 'id="error"'
+verdict "release with a wrong csrf -> 403"
+req $A --data "to=" "$URL/m/$EVIL/release"
+[ "$STATUS" = 403 ]
+verdict "release without csrf -> 403"
+[ "$(status_of "$EVIL")" = held ] &&
+	[ ! -e "$TMP/out/stdin" ]
+verdict "still held, nothing sent"
+req $A --data "csrf=$TOKEN&to=-oQ%2Ftmp+x%40y.test" "$URL/m/$EVIL/release"
+[ "$STATUS" = 400 ] &&
+	has 'id="error"' && [ ! -e "$TMP/out/stdin" ]
+verdict "release to a bad address -> 400, nothing sent"
+req $A --data "csrf=$TOKEN&to=" "$URL/m/$EVIL/release"
+[ "$STATUS" = 303 ] &&
+	header "^Location: /m/$EVIL?done=released"
+verdict "release -> 303 /m/ID?done=released"
+req $A "$URL/m/$EVIL?done=released"
+has 'id="flash"' &&
+	[ "$(status_of "$EVIL")" = released ]
+verdict "released: div#flash, status released"
+grep -qx -- '-f' "$TMP/out/argv" &&
+	grep -qx 'attacker@evil.invalid' "$TMP/out/argv" &&
+	grep -qx 'staff@example.test' "$TMP/out/argv"
+verdict "sendmail got -f sender and the original recipients"
+python3 - "$TMP/out/stdin" "$TMP/evil.eml" <<'PY'
+import sys
+got = open(sys.argv[1], "rb").read()
+want = open(sys.argv[2], "rb").read()
+first, sep, rest = got.partition(b"\n")
+sys.exit(0 if first.startswith(b"X-Emguard-Released: ") and rest == want
+         else 1)
+PY
+verdict "sendmail got the release header plus the original bytes"
+req $A "$URL/m/$EVIL/release"
+TOKEN=$(form_token)
+req $A --data "csrf=$TOKEN&to=+boss%40example.test+" "$URL/m/$EVIL/release"
+[ "$STATUS" = 303 ] &&
+	grep -qx 'boss@example.test' "$TMP/out/argv" &&
+	! grep -qx 'staff@example.test' "$TMP/out/argv"
+verdict "release again to another address"
+
+# ---- delete -----------------------------------------------------------------
+req $A "$URL/m/$QUIET/delete"
+[ "$STATUS" = 200 ] &&
+	has 'form id="confirm-delete"' && has 'id="confirm"'
+verdict "delete: confirmation form"
+TOKEN=$(form_token)
+req $A --data "csrf=bad" "$URL/m/$QUIET/delete"
+[ "$STATUS" = 403 ] &&
+	[ "$(status_of "$QUIET")" = held ]
+verdict "delete with a wrong csrf -> 403, still held"
+req $A --data "csrf=$TOKEN" "$URL/m/$QUIET/delete"
+[ "$STATUS" = 303 ] &&
+	header '^Location: /?done=deleted'
+verdict "delete -> 303 /?done=deleted"
+req $A "$URL/?done=deleted"
+has 'id="flash"' &&
+	[ "$(rows)" = 0 ]
+verdict "deleted: div#flash, gone from the held list"
+[ "$(status_of "$QUIET")" = deleted ] && lacks 'id="release-button"'
+verdict "deleted: status deleted, no buttons"
+req $A "$URL/m/$QUIET/release"
+[ "$STATUS" = 409 ]
+verdict "a deleted entry cannot be released"
+req $A "$URL/?status=deleted"
+[ "$(rows)" = 1 ] && has "data-id=\"$QUIET\""
+verdict "filter status deleted"
+
+# ---- the audit log ----------------------------------------------------------
+req $A "$URL/audit"
+[ "$STATUS" = 200 ] && has 'table id="audit"' &&
+	has 'data-action="release"' && has 'data-action="delete"' &&
+	has '<td class="actor">web:yamada</td>' && has "href=\"/m/$EVIL\""
+verdict "audit: table#audit with the actions of web:yamada"
+
+# ---- bad paths and bodies ---------------------------------------------------
+req $A --path-as-is "$URL/m/../../etc/passwd"
+[ "$STATUS" = 404 ]
+verdict "/m/../../etc/passwd -> 404"
+req $A "$URL/m/%2e%2e%2fetc"
+[ "$STATUS" = 404 ]
+verdict "/m/%2e%2e%2fetc -> 404"
+req $A "$URL/m/bad\$id"
+[ "$STATUS" = 404 ]
+verdict "an id with bad characters -> 404"
+req $A "$URL/m/20990101-000000000000"
+[ "$STATUS" = 404 ]
+verdict "an unknown id -> 404"
+req $A "$URL/nowhere"
+[ "$STATUS" = 404 ]
+verdict "an unknown path -> 404"
+python3 -c 'print("user=" + "a" * 20000)' >"$TMP/big"
+req $A --data-binary "@$TMP/big" "$URL/login"
+[ "$STATUS" = 413 ]
+verdict "an over-long body -> 413"
+req $A -H 'Transfer-Encoding: chunked' --data-binary "@$TMP/big" "$URL/login"
+[ "$STATUS" = 413 ]
+verdict "an over-long chunked body -> 413"
+req $A -X PUT "$URL/"
+[ "$STATUS" = 405 ]
+verdict "PUT -> 405"
+
+# ---- logout -----------------------------------------------------------------
+req $A "$URL/"
+TOKEN=$(form_token)
+req $A --data "csrf=$TOKEN" "$URL/logout"
+[ "$STATUS" = 303 ] &&
+	header '^Location: /login' && header '^Set-Cookie: emguard_session=;'
+verdict "logout -> 303 /login, cookie cleared"
+req -b "emguard_session=$SID" "$URL/"
+[ "$STATUS" = 303 ]
+verdict "the old session is gone"
+
+# ---- login limits (last: they block this address) ---------------------------
+# one failure above, four here: five in the window
+for i in 2 3 4 5; do
+	req --data 'user=yamada&password=guess' "$URL/login"
+	[ "$STATUS" = 200 ] || nok "failure $i -> 200 (got $STATUS)"
+done
+req --data 'user=yamada&password=guess' "$URL/login"
+[ "$STATUS" = 429 ] &&
+	has 'id="error"'
+verdict "the 6th failure -> 429 with div#error"
+req --data-urlencode user=yamada \
+	--data-urlencode 'password=correct horse battery' "$URL/login"
+[ "$STATUS" = 429 ] &&
+	! header 'emguard_session=[0-9a-f]'
+verdict "blocked even with the right password"
+grep -q 'login refused' "$LOG"
+verdict "refusals are logged"
+! grep -q 'alert(1)\|secret-body' "$LOG"
+verdict "the log has no message content"
+
+stop
+[ "$STOPPED" = 0 ] && grep -q stopping "$LOG"
+verdict "SIGTERM: exit status 0"
+
+# ---- HTTPS ------------------------------------------------------------------
+if command -v openssl >/dev/null 2>&1 &&
+	openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=localhost \
+		-keyout "$TMP/web.key" -out "$TMP/web.pem" >/dev/null 2>&1; then
+	chmod 644 "$TMP/web.key"
+	{
+		cat "$CONF"
+		printf 'WebCertificate %s/web.pem\nWebKey %s/web.key\n' "$TMP" "$TMP"
+	} >"$TMP/tls.conf"
+	start "$TMP/tls.conf"
+	case $URL in https://*) ok "HTTPS with WebCertificate and WebKey" ;;
+	*) nok "HTTPS with WebCertificate and WebKey" ;; esac
+	req "$URL/login"
+	header '^Strict-Transport-Security: max-age='
+	verdict "HTTPS: HSTS"
+	req --data-urlencode user=yamada \
+		--data-urlencode 'password=correct horse battery' "$URL/login"
+	[ "$STATUS" = 303 ] &&
+		header '^Set-Cookie: emguard_session=.*; Secure'
+	verdict "HTTPS: the session cookie is Secure"
+	stop
+else
+	echo "skip HTTPS (no openssl)"
+fi
+
+echo "web.sh: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -818,17 +818,35 @@ server_free(web_server_t *s)
 	free(s);
 }
 
+/* Every text has its words, and every category the library knows has
+ * its sentence: a gap is said at start, not found by a user. */
+static bool
+server_texts_complete(char *err, size_t errlen)
+{
+	for (int m = 0; m < M__COUNT; m++) {
+		if (strcmp(i18n(LANG_JA, (web_msg_t)m), "?") == 0) {
+			snprintf(err, errlen, "text %d has no translation", m);
+			return false;
+		}
+	}
+	const char *name, *category, *description;
+	double score;
+	for (size_t i = 0;
+	     emg_symbol_at(i, &name, &category, &score, &description); i++)
+		if (!i18n_category_known(category))
+			web_log("category %s of %s has no sentence of its own: "
+			        "a general one is shown",
+			        category, name);
+	return true;
+}
+
 emg_status_t
 web_server_start(const web_start_t *how, web_server_t **out, char *err,
                  size_t errlen)
 {
 	*out = NULL;
-	for (int m = 0; m < M__COUNT; m++) {
-		if (strcmp(i18n(LANG_JA, (web_msg_t)m), "?") == 0) {
-			snprintf(err, errlen, "text %d has no translation", m);
-			return EMG_EINVAL;
-		}
-	}
+	if (!server_texts_complete(err, errlen))
+		return EMG_EINVAL;
 	web_server_t *s = calloc(1, sizeof(*s));
 	if (s == NULL)
 		return EMG_ENOMEM;
