@@ -21,6 +21,10 @@
 #   pf_start                     starts it and waits until PORT answers
 #   pf_stop                      stops it (SIGKILL to master if need be)
 #   pf_wait_port PORT [SECONDS]  waits until 127.0.0.1:PORT accepts
+#   pf_wait_unix PATH [SECONDS]  waits until the unix socket PATH accepts
+#                                (the milter's)
+#   pf_stop_pid PID              SIGTERM, up to 10 s, then SIGKILL: for the
+#                                daemons a test starts beside Postfix
 #   pf_wait_queue_empty [SECS]   waits until nothing is queued (default 20)
 #   pf_maildir_files             prints the paths of delivered messages
 #   pf_log [LINES]               prints the end of the maillog, indented
@@ -74,6 +78,35 @@ while time.time() < end:
         time.sleep(0.1)
 sys.exit(1)
 EOF
+}
+
+pf_wait_unix() {
+	"$PF_PYTHON" - "$1" "${2:-15}" <<'EOF'
+import socket, sys, time
+end = time.time() + float(sys.argv[2])
+while time.time() < end:
+    s = socket.socket(socket.AF_UNIX)
+    try:
+        s.connect(sys.argv[1])
+        sys.exit(0)
+    except OSError:
+        time.sleep(0.1)
+    finally:
+        s.close()
+sys.exit(1)
+EOF
+}
+
+pf_stop_pid() {
+	[ -n "$1" ] || return 0
+	kill "$1" 2>/dev/null || return 0
+	pf_i=0
+	while kill -0 "$1" 2>/dev/null && [ $pf_i -lt 100 ]; do
+		sleep 0.1
+		pf_i=$((pf_i + 1))
+	done
+	kill -KILL "$1" 2>/dev/null
+	return 0
 }
 
 pf_setup() {
@@ -180,14 +213,8 @@ pf_stop() {
 	[ -n "$PF_DIR" ] && [ -f "$PF_DIR/etc/main.cf" ] || return 0
 	pf_master=$(tr -d ' ' <"$PF_DIR/spool/pid/master.pid" 2>/dev/null)
 	postfix -c "$PF_DIR/etc" stop >/dev/null 2>&1
-	[ -n "$pf_master" ] || return 0
-	pf_i=0
-	while kill -0 "$pf_master" 2>/dev/null && [ $pf_i -lt 100 ]; do
-		sleep 0.1
-		pf_i=$((pf_i + 1))
-	done
-	kill -KILL "$pf_master" 2>/dev/null
-	return 0
+	# master is gone within a second after a stop; pf_stop_pid waits
+	pf_stop_pid "$pf_master"
 }
 
 pf_wait_queue_empty() {

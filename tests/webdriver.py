@@ -145,21 +145,27 @@ class WebDriver:
     leaving a with-block) ends both and removes the profile directory.
     PIDFILE, when given, gets chromedriver's PID, which is also its process
     group's ID: a shell script that runs us kills that group in its trap
-    even when this Python process was killed before quit()."""
+    even when this Python process was killed before quit().  The profile
+    directory is made in TMPDIR (default: the system's), so that such a
+    script's own temporary directory can hold it."""
 
     def __init__(self, lang="ja", width=1280, height=900, timeout=30,
                  chromium=CHROMIUM, chromedriver=CHROMEDRIVER, log=None,
-                 pidfile=None):
+                 pidfile=None, tmpdir=None):
         self.timeout = timeout
         self.pidfile = pidfile
         self.session = None
         self.proc = None
-        self.profile = tempfile.mkdtemp(prefix="emguard-chromium.")
+        self.profile = tempfile.mkdtemp(prefix="emguard-chromium.",
+                                        dir=tmpdir)
         self.log_path = log or os.path.join(self.profile, "chromedriver.log")
         for tool in (chromium, chromedriver):
             if not os.access(tool, os.X_OK):
                 self.quit()
                 raise WebDriverError("start", "missing", tool + " not found")
+        # On Linux Chromium takes its locale (date fields, number formats)
+        # from the environment; --lang alone does not change it.
+        self.env = dict(os.environ, LANGUAGE=lang)
         try:
             self._start_driver(chromedriver)
             self._new_session(chromium, lang, width, height)
@@ -179,7 +185,8 @@ class WebDriver:
                 [chromedriver, "--port=%d" % self.port,
                  "--log-path=" + self.log_path],
                 stdin=subprocess.DEVNULL, stdout=logf,
-                stderr=subprocess.STDOUT, start_new_session=True)
+                stderr=subprocess.STDOUT, start_new_session=True,
+                env=self.env)
             logf.close()
             if self.pidfile:
                 with open(self.pidfile, "w") as fp:
@@ -351,6 +358,29 @@ class WebDriver:
                                      "not there after %g s" % seconds)
             time.sleep(0.1)
 
+    def click_through(self, css, seconds=10):
+        """Click the element CSS (a link or a submit button) and wait until
+        the next document has replaced this one, so that what is found
+        next is on the new page: chromedriver does not always wait for a
+        navigation that a click starts."""
+        old = self.find("html")
+        self.find(css).click()
+        end = time.time() + seconds
+        while True:
+            try:
+                old.tag_name
+            except WebDriverError as e:
+                # Chromium says so in one of two ways, depending on when
+                # in the navigation the question comes
+                if (e.error == "stale element reference" or
+                        "does not belong to the document" in e.message):
+                    return
+                raise
+            if time.time() >= end:
+                raise WebDriverError("click " + css, "timeout",
+                                     "no new page after %g s" % seconds)
+            time.sleep(0.05)
+
     def alert_text(self):
         """The text of an open alert; WebDriverError "no such alert" when
         none is open (what a test of inert content wants to see)."""
@@ -456,8 +486,8 @@ def self_test():
         check("lang attribute", d.find("html").attribute("lang") == "ja")
         check("cookie", d.cookie("k") == "v")
         d.find("#q").send_keys("abc")
-        d.find("#go").click()
-        check("form submitted", d.wait_for("p#q").text == "/done?q=abc")
+        d.click_through("#go")
+        check("form submitted", d.find("p#q").text == "/done?q=abc")
         png = d.screenshot_png()
         check("screenshot is a PNG (%d bytes)" % len(png),
               png[:8] == b"\x89PNG\r\n\x1a\n")
