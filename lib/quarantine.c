@@ -13,9 +13,10 @@
  * crash at any point leaves at worst a file no row names, which
  * emg_quarantine_recover removes: the MTA was never told the message was
  * taken.  Rows are removed (delete, purge) before their files, for the
- * same reason.  Puts hold QuarantineDir/.lock shared and recover holds it
- * alone, so that recover never takes the file of a put in flight for an
- * orphan.
+ * same reason.  Puts hold a shared flock on QuarantineDir itself and
+ * recover holds it alone, so that recover never takes the file of a put
+ * in flight for an orphan (a lock on the directory needs no lock file
+ * that the first user to open would own).
  *
  * PostgreSQL DataStore: the bytes are in the row (BYTEA), and an entry is
  * one transaction, durable on commit.  A lost connection is reset and the
@@ -163,7 +164,7 @@ quarantine_migrate(emg_quarantine_t *q)
 }
 
 /* QuarantineDir for the SQLite backend: made 0700 when missing, opened
- * for the *at calls and fsync, with its lock file. */
+ * for the *at calls, fsync and flock. */
 static emg_status_t
 quarantine_open_dir(emg_quarantine_t *q, const char *dir)
 {
@@ -180,11 +181,6 @@ quarantine_open_dir(emg_quarantine_t *q, const char *dir)
 	if (q->dir_fd < 0)
 		return quarantine_fail(q, EMG_EIO, "QuarantineDir %s: %s", dir,
 		                       strerror(errno));
-	q->lock_fd = openat(q->dir_fd, ".lock",
-	                    O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (q->lock_fd < 0)
-		return quarantine_fail(q, EMG_EIO, "QuarantineDir %s/.lock: %s",
-		                       dir, strerror(errno));
 	return EMG_OK;
 }
 
@@ -221,7 +217,7 @@ emg_quarantine_open(const emg_config_t *cfg, emg_quarantine_t **out, char *err,
 	emg_quarantine_t *q = calloc(1, sizeof(*q));
 	if (q == NULL)
 		return EMG_ENOMEM;
-	q->dir_fd = q->lock_fd = -1;
+	q->dir_fd = -1;
 	q->limits = cfg->limits;
 	if (gethostname(q->host, sizeof(q->host) - 1) != 0 || !q->host[0] ||
 	    !text_valid_utf8(q->host, strlen(q->host)))
@@ -254,8 +250,6 @@ emg_quarantine_close(emg_quarantine_t *q)
 	if (q == NULL)
 		return;
 	store_close(q->store);
-	if (q->lock_fd >= 0)
-		close(q->lock_fd);
 	if (q->dir_fd >= 0)
 		close(q->dir_fd);
 	free(q->dir);
@@ -518,8 +512,9 @@ quarantine_meta_headers(emg_quarantine_t *q, const emg_report_t *report,
 	emg_message_t *own = NULL;
 
 	if (msg == NULL) {
-		const char *p = m->size > 0 ? m->data : "";
-		size_t hlen = m->size < QUARANTINE_MAX_HEADER
+		const char *p = m->data != NULL ? m->data : "";
+		size_t hlen = m->data == NULL ? 0
+		              : m->size < QUARANTINE_MAX_HEADER
 		                  ? m->size
 		                  : QUARANTINE_MAX_HEADER;
 		const char *end = memmem(p, hlen, "\n\n", 2);
@@ -777,7 +772,7 @@ emg_quarantine_put(emg_quarantine_t *q, const void *data, size_t len,
 	if (st == EMG_ENOMEM)
 		quarantine_fail(q, st, "quarantine: out of memory");
 	/* Recover waits while a put has a file that no row names yet. */
-	if (st == EMG_OK && q->lock_fd >= 0 && flock(q->lock_fd, LOCK_SH) != 0)
+	if (st == EMG_OK && q->dir_fd >= 0 && flock(q->dir_fd, LOCK_SH) != 0)
 		st = quarantine_fail(q, EMG_EIO, "quarantine: lock %s: %s",
 		                     q->dir, strerror(errno));
 	/* A clash of 48 random bits is next to impossible; still, bounded. */
@@ -792,8 +787,8 @@ emg_quarantine_put(emg_quarantine_t *q, const void *data, size_t len,
 		                     QUARANTINE_ID_TRIES);
 	else if (st == EMG_OK)
 		st = tried;
-	if (q->lock_fd >= 0)
-		flock(q->lock_fd, LOCK_UN);
+	if (q->dir_fd >= 0)
+		flock(q->dir_fd, LOCK_UN);
 	if (st == EMG_OK)
 		memcpy(id, m.id, EMG_QID_MAX);
 	quarantine_meta_free(&m);

@@ -48,9 +48,8 @@
 struct emg_quarantine {
 	store_t *store;
 	char *dir;      /* QuarantineDir (SQLite backend); NULL for PostgreSQL */
-	int dir_fd;     /* QuarantineDir opened (fsync, *at calls); -1 */
-	int lock_fd;    /* QuarantineDir/.lock: puts share it, recover
-	                 * takes it alone; -1 */
+	int dir_fd;     /* QuarantineDir opened (fsync, *at calls, flock:
+	                 * puts share it, recover takes it alone); -1 */
 	bool bytes_in_db; /* PostgreSQL: bytes in quarantine_entry.bytes */
 	char host[256]; /* gethostname(), for the host column */
 	emg_limits_t limits; /* header sizes when a put parses the header */

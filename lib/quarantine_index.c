@@ -679,14 +679,14 @@ quarantine_lock_alone(emg_quarantine_t *q)
 {
 	for (unsigned waited = 0; waited <= QUARANTINE_LOCK_WAIT_MS;
 	     waited += 10) {
-		if (flock(q->lock_fd, LOCK_EX | LOCK_NB) == 0)
+		if (flock(q->dir_fd, LOCK_EX | LOCK_NB) == 0)
 			return EMG_OK;
 		if (errno != EWOULDBLOCK && errno != EINTR)
 			break;
 		usleep(10000);
 	}
 	return quarantine_fail(q, EMG_EIO,
-	                       "quarantine: %s/.lock: puts still running "
+	                       "quarantine: %s: puts still running "
 	                       "after %u s (%s)",
 	                       q->dir, QUARANTINE_LOCK_WAIT_MS / 1000,
 	                       strerror(errno));
@@ -782,7 +782,7 @@ emg_quarantine_recover(emg_quarantine_t *q, uint64_t *removed,
 	st = quarantine_recover_files(q, &gone);
 	if (st == EMG_OK)
 		st = quarantine_recover_rows(q, &lost);
-	flock(q->lock_fd, LOCK_UN);
+	flock(q->dir_fd, LOCK_UN);
 	if (removed != NULL)
 		*removed = gone;
 	if (missing != NULL)

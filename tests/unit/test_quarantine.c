@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -211,13 +212,12 @@ file_exists(const qenv_t *e, const char *name)
 	return stat(path, &sb) == 0;
 }
 
-/* Files in QuarantineDir other than .lock. */
+/* Files in QuarantineDir. */
 static int
 dir_count(const qenv_t *e)
 {
 	char cmd[256];
-	snprintf(cmd, sizeof(cmd), "ls -A '%s' | grep -v '^.lock$' | wc -l",
-	         e->qdir);
+	snprintf(cmd, sizeof(cmd), "ls -A '%s' | wc -l", e->qdir);
 	FILE *p = popen(cmd, "r");
 	int n = -1;
 	ck_assert_ptr_nonnull(p);
@@ -823,6 +823,49 @@ START_TEST(test_recover)
 }
 END_TEST
 
+/* Recover waits while a put (here: another process holding the same
+ * shared lock on QuarantineDir) may have a file that no row names yet. */
+START_TEST(test_recover_waits)
+{
+	qenv_t e;
+	env_setup(&e, B_SQLITE);
+	emg_quarantine_t *q = env_open(&e);
+	int ready[2];
+	uint64_t removed = 9, missing = 9;
+	struct timespec t0, t1;
+
+	ck_assert_int_eq(pipe(ready), 0);
+	pid_t pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		int fd = open(e.qdir, O_RDONLY | O_DIRECTORY);
+		if (fd < 0 || flock(fd, LOCK_SH) != 0)
+			_exit(1);
+		write_file(&e, ".tmp-20260101-00000000000a", "in flight");
+		if (write(ready[1], "x", 1) != 1)
+			_exit(1);
+		usleep(600 * 1000);
+		_exit(0);
+	}
+	char c;
+	ck_assert_int_eq(read(ready[0], &c, 1), 1);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	ck_assert_int_eq(emg_quarantine_recover(q, &removed, &missing), EMG_OK);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	double waited = (double)(t1.tv_sec - t0.tv_sec) +
+	                (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	ck_assert_msg(waited > 0.3, "recover did not wait: %.3f s", waited);
+	ck_assert_uint_eq(removed, 1);
+	int status = 0;
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	close(ready[0]);
+	close(ready[1]);
+	emg_quarantine_close(q);
+	env_done(&e);
+}
+END_TEST
+
 /* ---- files: modes, failures, changed bytes ------------------------------- */
 
 START_TEST(test_modes)
@@ -1125,6 +1168,7 @@ main(void)
 	for (size_t i = 0; i < sizeof(tests) / sizeof(tests[0]); i++)
 		tcase_add_loop_test(tc, tests[i], 0, backends);
 	tcase_add_test(tc, test_modes);
+	tcase_add_test(tc, test_recover_waits);
 	tcase_add_test(tc, test_unwritable);
 	if (backends == 2 && getenv("EMGUARD_TEST_PG_RESTART") != NULL)
 		tcase_add_test(tc, test_reconnect);
