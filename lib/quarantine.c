@@ -143,6 +143,8 @@ quarantine_run(emg_quarantine_t *q,
 		else
 			quarantine_store_fail(q, st, "reconnect");
 	}
+	if (st == EMG_ENOMEM)
+		quarantine_fail(q, st, "quarantine: out of memory");
 	return st;
 }
 

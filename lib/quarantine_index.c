@@ -156,8 +156,6 @@ emg_quarantine_get(emg_quarantine_t *q, const char *id, emg_qentry_t **out)
 		return quarantine_bad_id(q, id);
 	quarantine_get_arg_t a = {.id = id};
 	emg_status_t st = quarantine_run(q, quarantine_get_op, &a);
-	if (st == EMG_ENOMEM)
-		quarantine_fail(q, st, "quarantine: out of memory");
 	*out = a.e;
 	return st;
 }
@@ -279,8 +277,6 @@ emg_quarantine_read(emg_quarantine_t *q, const char *id, void **data,
 		return quarantine_bad_id(q, id);
 	quarantine_read_arg_t a = {.id = id};
 	emg_status_t st = quarantine_run(q, quarantine_read_op, &a);
-	if (st == EMG_ENOMEM)
-		quarantine_fail(q, st, "quarantine: out of memory");
 	if (st == EMG_OK) {
 		*data = a.data;
 		*len = a.len;
@@ -459,9 +455,8 @@ emg_quarantine_list(emg_quarantine_t *q, const emg_qfilter_t *f,
 	a.p[9] = STORE_P_INT(f->offset < (size_t)INT64_MAX ? (int64_t)f->offset
 	                                                   : INT64_MAX);
 	emg_status_t st =
-	    bad ? EMG_ENOMEM : quarantine_run(q, quarantine_list_op, &a);
-	if (st == EMG_ENOMEM)
-		quarantine_fail(q, st, "quarantine: out of memory");
+	    bad ? quarantine_fail(q, EMG_ENOMEM, "quarantine: out of memory")
+	        : quarantine_run(q, quarantine_list_op, &a);
 	free(from);
 	free(rcpt);
 	free(sym);
@@ -549,8 +544,6 @@ emg_quarantine_audit(emg_quarantine_t *q, const char *id, size_t limit,
 	emg_status_t st = quarantine_run(q, quarantine_audit_op, &a);
 	if (st != EMG_OK) {
 		emg_qaudit_list_free(a.list, a.n);
-		if (st == EMG_ENOMEM)
-			quarantine_fail(q, st, "quarantine: out of memory");
 		return st;
 	}
 	*out = a.list;
