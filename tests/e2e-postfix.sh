@@ -6,7 +6,8 @@
 # data directories, a free unprivileged port, all under one temporary
 # directory) whose smtpd_milters is emguard-milter on a unix socket, with
 # milter_default_action = tempfail.  Mail for test.local is delivered by the
-# virtual transport into a Maildir in the same directory.  Messages go in over
+# virtual transport into a Maildir in the same directory (other@test.local
+# into a second one).  Messages go in over
 # SMTP (python3 smtplib) and the test asserts what reached the Maildir, the
 # hold queue and the SMTP client: the X-Emguard-* headers on clean mail,
 # forged X-Emguard-* headers replaced, the Japanese subject tag with the
@@ -14,6 +15,13 @@
 # queued while the milter is down, mail flowing again after a restart,
 # SIGHUP reloads (a bad file keeps the old configuration), OnError accept and
 # tempfail for a scan past LimitScanTime, the privilege drop, SIGTERM.
+# QuarantineMode store: 250 at SMTP, discarded by Postfix, kept in the
+# emguard quarantine with the bytes sent; `emguard quarantine release`
+# over smtp: into the same Postfix and through the milter again (its
+# release token makes it "released"), delivered byte-identical to what was
+# sent apart from the trace fields and X-Emguard-*, --to another mailbox,
+# by sendmail:/usr/sbin/sendmail with MAIL_CONFIG; a DataStore that cannot
+# be opened: QuarantineFallback hold puts the message in the hold queue.
 # Before that, without Postfix: man/emguard.conf.5 documents exactly the
 # keywords of etc/emguard.conf, contrib/sendmail.mc expands with Sendmail's
 # cf.m4, contrib/emguard-milter.service passes systemd-analyze verify, and
@@ -307,6 +315,50 @@ def subject(path):
     return 0
 
 
+def strip_fields(data, drop):
+    """DATA without the header fields whose lower-case name is in DROP or
+    starts with x-emguard- (continuation lines go with their field)."""
+    out, i, skipping = [], 0, False
+    lines = data.splitlines(keepends=True)
+    for i, line in enumerate(lines):
+        if line in (b"\r\n", b"\n"):  # the end of the header block
+            out.extend(lines[i:])
+            break
+        if line[:1] in (b" ", b"\t"):
+            if not skipping:
+                out.append(line)
+            continue
+        name = line.split(b":", 1)[0].strip().lower()
+        skipping = name in drop or name.startswith(b"x-emguard-")
+        if not skipping:
+            out.append(line)
+    return b"".join(out)
+
+
+def same(orig, got, lineends):
+    """GOT equals ORIG byte for byte once the MTA's trace fields (Received,
+    Return-Path, and the Delivered-To and X-Original-To of Postfix's
+    delivery agent) and the X-Emguard-* fields are removed from GOT; with
+    LINEENDS "lf", GOT's LF line ends count as ORIG's CRLF (the Maildir
+    keeps LF).  Prints where they part."""
+    with open(orig, "rb") as fp:
+        want = fp.read()
+    with open(got, "rb") as fp:
+        have = strip_fields(fp.read(),
+                            (b"received", b"return-path", b"delivered-to",
+                             b"x-original-to"))
+    if lineends == "lf":
+        have = have.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
+    if have == want:
+        return 0
+    at = next((i for i in range(min(len(have), len(want)))
+               if have[i] != want[i]), min(len(have), len(want)))
+    print("%d bytes against %d, first difference at %d: %r / %r" %
+          (len(have), len(want), at, have[max(0, at - 20):at + 40],
+           want[max(0, at - 20):at + 40]))
+    return 1
+
+
 def queue(sender):
     """postqueue -j on stdin: print "QUEUE_NAME QUEUE_ID" of SENDER's mail."""
     for line in sys.stdin:
@@ -322,7 +374,7 @@ if __name__ == "__main__":
     sys.exit({"messages": messages, "wait-port": wait_port,
               "wait-unix": wait_unix, "send": send,
               "find": find, "header": header, "subject": subject,
-              "queue": queue}[cmd](*args) or 0)
+              "same": same, "queue": queue}[cmd](*args) or 0)
 EOF
 e2e() { "$PYTHON" "$T/e2e.py" "$@"; }
 e2e messages "$T/msg" || { nok "writing the messages"; finish; }
@@ -358,7 +410,7 @@ maillog_file = $T/log/maillog
 maillog_file_prefixes = $T/log
 virtual_mailbox_domains = test.local
 virtual_mailbox_base = $T/mail
-virtual_mailbox_maps = static:box/
+virtual_mailbox_maps = inline:{ other@test.local=other/ }, static:box/
 virtual_uid_maps = static:65534
 virtual_gid_maps = static:65534
 smtpd_milters = unix:$sock
@@ -422,7 +474,8 @@ fi
 # Loopback clients count as outside here (InternalNetworks leaves out
 # 127.0.0.0/8), so inbound checks run.  The scores of the symbols the messages
 # raise are pinned, so that tuning a default does not move an action.
-# write_conf EXTRA-LINE...
+# write_conf EXTRA-LINE...: QuarantineMode hold and the DataStore in
+# $T/qdir unless a line says otherwise
 write_conf() {
 	{
 		printf 'Socket unix:%s\nUserID %s\n' "$sock" "$MILTER_USER"
@@ -431,8 +484,12 @@ write_conf() {
 		printf 'ThresholdTag 5\nThresholdQuarantine 10\nThresholdReject 20\n'
 		printf 'Score SPOOF_DISPLAY_NAME_ADDR 6\nScore ATTACH_EXECUTABLE 12\n'
 		printf 'Score ATTACH_SCRIPT 12\nRejectText Refused by the e2e policy\n'
-		printf 'QuarantineMode hold\n'
-		printf 'DataStore sqlite:%s/qdir/emguard.db\nQuarantineDir %s/qdir\n' "$T" "$T"
+		case "$*" in *QuarantineMode*) ;; *) printf 'QuarantineMode hold\n' ;; esac
+		case "$*" in
+		*DataStore*) ;;
+		*) printf 'DataStore sqlite:%s/qdir/emguard.db\n' "$T" ;;
+		esac
+		printf 'QuarantineDir %s/qdir\n' "$T"
 		for line in "$@"; do printf '%s\n' "$line"; done
 	} >"$T/emguard.conf"
 }
@@ -661,6 +718,98 @@ again slow slow2
 send slow2 erin@example.test
 expect "OnError tempfail: 451 4.3.0 at SMTP" like '451 4.3.0*' "$reply"
 expect "OnError tempfail: nothing queued" test -z "$(queued erin@example.test)"
+
+# ---- QuarantineMode store: 250, discarded by Postfix, kept in the quarantine
+# quarantined NAME SENDER: quarantine.eml as NAME.eml (its own Message-ID)
+# from SENDER; the entry id the milter logged in $id
+quarantined() {
+	again quarantine "$1"
+	send "$1" "$2"
+	id=$(sed -n "s/.*from=<$2> .* quarantine_id=\([0-9a-f-]*\) .*/\1/p" \
+		"$T/log/milter.log" | tail -n 1)
+}
+# release ID [ARG...]: `emguard quarantine release`, its output in $T/release.out
+release() {
+	"$EMGUARD" quarantine release -c "$T/emguard.conf" "$@" >"$T/release.out" 2>&1
+}
+write_conf 'OnError tempfail' 'QuarantineMode store' \
+	"ReleaseMethod smtp:127.0.0.1:$port"
+reload
+quarantined qstore frank@vendor.test
+expect "store: 250 at SMTP" test "${reply%% *}" = 250
+expect "store: the milter logs the entry id ($id)" test -n "$id"
+expect "store: neither queued nor held" test -z "$(queued frank@vendor.test)"
+expect "store: Postfix discarded it on the milter's word" \
+	grep -q "milter-discard: .* from=<frank@vendor.test>" "$T/log/maillog"
+"$EMGUARD" quarantine list --json -c "$T/emguard.conf" >"$T/qlist.json" 2>&1
+expect "store: emguard quarantine list shows it held" \
+	"$PYTHON" -c 'import json, sys
+e = [e for e in json.load(open(sys.argv[1])) if e["id"] == sys.argv[2]]
+sys.exit(not (e and e[0]["status"] == "held" and
+              e[0]["mail_from"] == "frank@vendor.test"))' "$T/qlist.json" "$id"
+"$EMGUARD" quarantine export -c "$T/emguard.conf" "$id" >"$T/qstore.export" 2>/dev/null
+expect "store: emguard quarantine export gives exactly the bytes sent" \
+	cmp -s "$T/msg/qstore.eml" "$T/qstore.export"
+
+# released over SMTP into the same Postfix, it passes the milter again
+if release "$id"; then ok "release $id over smtp:127.0.0.1:$port"; else
+	nok "release $id over smtp:127.0.0.1:$port"
+	sed 's/^/    /' "$T/release.out"
+fi
+if delivered qstore; then
+	ok "release: delivered to the Maildir"
+	expect "release: X-Emguard-Action: released" \
+		test "$(hdr X-Emguard-Action)" = released
+	expect "release: one X-Emguard-Released header naming $id" \
+		like "v1; id=$id; *" "$(hdr X-Emguard-Released)"
+	expect "release: byte-identical to the original but for trace and X-Emguard-* fields" \
+		e2e same "$T/msg/qstore.eml" "$file" lf
+	expect "release: the milter logs released=$id" \
+		grep -q "from=<frank@vendor.test> .* action=released .* released=$id" \
+		"$T/log/milter.log"
+else
+	nok "release: delivered to the Maildir"
+fi
+
+# --to: to another mailbox instead of the original recipient
+quarantined qstore2 gina@vendor.test
+if release "$id" --to other@test.local && file=$(e2e find "$T/mail/other" qstore2 10); then
+	ok "release --to other@test.local: delivered to the other mailbox"
+	expect "release --to: not delivered to the original recipient" \
+		no e2e find "$T/mail/box" qstore2 0
+else
+	nok "release --to other@test.local: delivered to the other mailbox"
+	sed 's/^/    /' "$T/release.out"
+fi
+
+# sendmail: Postfix's sendmail reaches a private instance through
+# MAIL_CONFIG (honoured for root only), which the release passes on
+write_conf 'OnError tempfail' 'QuarantineMode store' \
+	'ReleaseMethod sendmail:/usr/sbin/sendmail'
+reload
+quarantined qstore3 hana@vendor.test
+if MAIL_CONFIG=$T/etc release "$id" && delivered qstore3; then
+	ok "release by sendmail:/usr/sbin/sendmail: delivered"
+	expect "release by sendmail: X-Emguard-Action: released" \
+		test "$(hdr X-Emguard-Action)" = released
+	expect "release by sendmail: byte-identical but for trace and X-Emguard-* fields" \
+		e2e same "$T/msg/qstore3.eml" "$file" lf
+else
+	nok "release by sendmail:/usr/sbin/sendmail: delivered"
+	sed 's/^/    /' "$T/release.out"
+fi
+
+# the store cannot be reached: QuarantineFallback hold keeps the message
+write_conf 'OnError tempfail' 'QuarantineMode store' \
+	"DataStore sqlite:$T/missing/emguard.db"
+reload
+quarantined qfail ivan@vendor.test
+expect "store down: 250 at SMTP" test "${reply%% *}" = 250
+q=$(queued ivan@vendor.test)
+expect "store down: held in the MTA queue instead ($q)" test "${q%% *}" = hold
+expect "store down: logged with fallback=hold" \
+	grep -q "from=<ivan@vendor.test> .* fallback=hold error=cannot open the quarantine" \
+	"$T/log/milter.log"
 
 # ---- SIGTERM stops the milter
 if stop_pid "$milter_pid"; then ok "emguard-milter exits on SIGTERM"; else

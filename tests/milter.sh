@@ -21,12 +21,14 @@
 # Exit: 0 pass, 1 fail, 77 skip.
 
 MILTER=${top_builddir:-.}/milter/emguard-milter
+EMGUARD=${top_builddir:-.}/cli/emguard
 LUA=${top_srcdir:-.}/tests/milter
 command -v miltertest >/dev/null 2>&1 || {
 	echo "milter.sh: miltertest not installed"
 	exit 77
 }
 [ -x "$MILTER" ] || { echo "milter.sh: $MILTER not built"; exit 77; }
+[ -x "$EMGUARD" ] || { echo "milter.sh: $EMGUARD not built"; exit 77; }
 case $MILTER in /*) ;; *) MILTER=$(pwd)/$MILTER ;; esac
 case $LUA in /*) ;; *) LUA=$(pwd)/$LUA ;; esac
 
@@ -283,6 +285,53 @@ case_ "past LimitMessageSize: never stored cut, held instead" store \
 expect "... logged with the sizes" \
 	test "$(logged 'FALLBACK4: .* fallback=hold error=not stored: [0-9]+ bytes, past LimitMessageSize \([0-9]+ kept\)')" -eq 1
 expect "nothing stored by a failing store" test "$(entries)" -eq "$n"
+
+# ---- release tokens ------------------------------------------------------------------------
+# A sendmail stand-in for ReleaseMethod: keeps what the release hands it.
+PY3=$(command -v python3)
+[ -x /usr/bin/python3 ] && PY3=/usr/bin/python3
+cat >"$TMP/sendmail" <<PY
+#!$PY3
+import sys
+open(sys.argv[0] + ".eml", "wb").write(sys.stdin.buffer.read())
+open(sys.argv[0] + ".args", "w").write(" ".join(sys.argv[1:]))
+PY
+chmod 755 "$TMP/sendmail"
+conf 'QuarantineMode store' "$QCONF" "QuarantineDir $Q" \
+	"ReleaseMethod sendmail:$TMP/sendmail"
+reload 'configuration reloaded'
+case_ "release: a message stored first" store -D want=discard -D qid=REL1
+id=$(qid_of REL1)
+"$EMGUARD" quarantine release -c "$CONF" "$id" >"$TMP/release.out" 2>&1
+expect "emguard quarantine release $id: ReleaseMethod gets the message" \
+	test $? -eq 0 -a -s "$TMP/sendmail.eml"
+expect "... from the original sender to the original recipient" \
+	test "$(cat "$TMP/sendmail.args")" = "-i -f x@attacker.invalid -- bob@example-corp.test"
+case_ "a valid release token: accepted as released, its header kept" \
+	release -D "msg=$TMP/sendmail.eml" -D want=released -D qid=REL2
+expect "... logged with released=$id" \
+	test "$(logged "REL2: .* action=released .* released=$id$")" -eq 1
+expect "... not stored again" test "$(logged 'REL2: .* quarantine_id=')" -eq 0
+
+conf 'QuarantineMode both' "$QCONF" "QuarantineDir $Q"
+reload 'configuration reloaded'
+sed 's/<s1@attacker.invalid>/<s2@attacker.invalid>/' "$TMP/sendmail.eml" \
+	>"$TMP/copied.eml"
+case_ "the token copied onto another Message-ID: removed, quarantined" \
+	release -D "msg=$TMP/copied.eml" -D want=invalid -D qid=REL3
+expect "... logged as invalid" \
+	test "$(logged 'REL3: .* action=quarantine .* error=release token invalid')" -eq 1
+case_ "a forged token: removed, quarantined" store -D want=both -D qid=REL4 \
+	-D "token=v1; id=20240101-0123456789ab; by=cli:root; t=$(date +%s); mac=$(printf '%064d' 0)"
+expect "... logged as invalid" \
+	test "$(logged 'REL4: .* error=release token invalid')" -eq 1
+
+conf 'QuarantineMode hold' "DataStore sqlite:$TMP/missing/emguard.db"
+reload 'configuration reloaded'
+case_ "the DataStore down: a valid token counts as invalid (fail closed)" \
+	release -D "msg=$TMP/sendmail.eml" -D want=invalid -D qid=REL5
+expect "... logged as not checked" \
+	test "$(logged 'REL5: .* error=release token not checked \(counted invalid\): ')" -eq 1
 
 # ---- stop -------------------------------------------------------------------------------
 kill "$PID"
