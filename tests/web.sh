@@ -482,12 +482,17 @@ verdict "the log has no message content"
 stop
 [ "$STOPPED" = 0 ] && grep -q stopping "$LOG"
 verdict "SIGTERM: exit status 0"
+# under the sanitizers: UBSan reports without failing, LSan at exit
+! grep -q 'runtime error\|Sanitizer' "$LOG"
+verdict "no sanitizer report"
 
 # ---- HTTPS ------------------------------------------------------------------
 if command -v openssl >/dev/null 2>&1 &&
 	openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=localhost \
 		-keyout "$TMP/web.key" -out "$TMP/web.pem" >/dev/null 2>&1; then
-	chmod 644 "$TMP/web.key"
+	# 0600 and root's when run as root: read before the server drops to
+	# UserID
+	chmod 600 "$TMP/web.key"
 	{
 		cat "$CONF"
 		printf 'WebCertificate %s/web.pem\nWebKey %s/web.key\n' "$TMP" "$TMP"
@@ -504,6 +509,8 @@ if command -v openssl >/dev/null 2>&1 &&
 		header '^Set-Cookie: emguard_session=.*; Secure'
 	verdict "HTTPS: the session cookie is Secure"
 	stop
+	[ "$STOPPED" = 0 ] && ! grep -q 'runtime error\|Sanitizer' "$LOG"
+	verdict "HTTPS: stopped cleanly"
 else
 	echo "skip HTTPS (no openssl)"
 fi

@@ -435,6 +435,8 @@ web_login(web_req_t *r, const char *user, const char *password)
 		return WEB_LOGIN_BAD;
 	}
 	server_limit_clear(r->srv, by_user, now);
+	if (r->authed)
+		web_logout(r); /* a login always starts a fresh session */
 	if (!server_session_new(r, user))
 		return WEB_LOGIN_ERROR;
 	web_log("login of %s from %s", shown, r->client);

@@ -48,8 +48,9 @@ const char web_style_css[] =
     "border-radius:6px;padding:.8rem 1rem;margin:0 0 1rem}\n"
     "form.filter label{display:flex;flex-direction:column;font-size:.85rem;"
     "color:var(--muted)}\n"
-    "input,select{font:inherit;padding:.3rem .45rem;border:1px solid "
-    "#9fb3c8;border-radius:4px;background:#fff;color:var(--fg)}\n"
+    "input,select{font:inherit;height:2.2rem;padding:.2rem .45rem;"
+    "border:1px solid #9fb3c8;border-radius:4px;background:#fff;"
+    "color:var(--fg)}\n"
     "input[name=q]{width:18rem;max-width:100%}\n"
     "button,.button{font:inherit;display:inline-block;padding:.4rem 1rem;"
     "border-radius:4px;border:1px solid var(--accent);background:"
@@ -106,7 +107,6 @@ const char web_style_css[] =
     "form.login input{display:block;width:100%;margin-top:.2rem}\n"
     "form.confirm input[name=to]{display:block;width:24rem;max-width:100%;"
     "margin-top:.2rem}\n"
-    "@media (max-width:1000px){.col-rcpt,.col-reason{display:none}"
-    "main{padding:1rem}}\n"
-    "@media (max-width:640px){.col-action,.col-status{display:none}"
-    "dl.envelope{grid-template-columns:1fr}}\n";
+    "@media (max-width:1000px){.col-rcpt{display:none}main{padding:1rem}}\n"
+    "@media (max-width:700px){.col-action,.col-status,.col-reason{"
+    "display:none}dl.envelope{grid-template-columns:1fr}}\n";
