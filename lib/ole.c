@@ -14,7 +14,9 @@
  * administrator's log must not fill with them.  The first ole_open routes
  * libgsf's log domains (and its one domain-less message, "Unable to get
  * child ...") to a handler that drops them; every other message of the
- * process still goes to GLib's default handler.
+ * process still goes to GLib's default handler.  What libgsf says while a
+ * file is being opened is kept (ole_damage): a file it opened by dropping
+ * part of its directory must not look sound to the walker.
  */
 #include <pthread.h>
 #include <stdlib.h>
@@ -27,7 +29,20 @@
 struct ole_file {
 	GsfInput *input;
 	GsfInfile *root;
+	char *damage; /* libgsf's first complaint while opening, or NULL */
 };
+
+/* What libgsf said while this thread was inside gsf_infile_msole_new: its
+ * log is the only place where it tells that it dropped a directory entry
+ * (a cycle) or followed a broken chain and went on.  Thread-local because
+ * the log handler is process-wide and every scanner thread opens its own
+ * files; only ole_open and the handler, in the same thread, touch it. */
+#define OLE_DAMAGE_MAX 160
+static _Thread_local struct {
+	bool opening;
+	unsigned n;
+	char first[OLE_DAMAGE_MAX];
+} ole_said;
 
 static const uint8_t ole_magic[8] = {0xd0, 0xcf, 0x11, 0xe0,
                                      0xa1, 0xb1, 0x1a, 0xe1};
@@ -41,6 +56,24 @@ ole_drop_gsf_log(const gchar *domain, GLogLevelFlags level, const gchar *msg,
                  gpointer data)
 {
 	(void)data;
+	if (domain != NULL && msg != NULL && ole_said.opening &&
+	    ole_said.n++ == 0) {
+		/* Its first two lines as one ("This OLE2 file is invalid.\n
+		 * The Block Allocation Table ... had X instead of ..."); the
+		 * assertion that guards libgsf's directory walk says in its
+		 * own terms that an entry was met twice. */
+		const char *m = strstr(msg, "seen_before") != NULL
+		                    ? "a directory entry is reached twice "
+		                      "(entries in a cycle)"
+		                    : msg;
+		size_t i = 0;
+		for (unsigned lines = 0;
+		     m[i] != '\0' && i + 1 < OLE_DAMAGE_MAX &&
+		     !(m[i] == '\n' && ++lines == 2);
+		     i++)
+			ole_said.first[i] = m[i] == '\n' ? ' ' : m[i];
+		ole_said.first[i] = '\0';
+	}
 	if (domain == NULL && msg != NULL &&
 	    strncmp(msg, "Unable to get child", 19) != 0)
 		g_log_default_handler(domain, level, msg, NULL);
@@ -92,7 +125,15 @@ ole_open(const uint8_t *data, size_t len, ole_file_t **out, char *why,
 		return EMG_ENOMEM;
 	}
 	GError *err = NULL;
+	ole_said.opening = true;
+	ole_said.n = 0;
 	f->root = gsf_infile_msole_new(f->input, &err);
+	ole_said.opening = false;
+	if (f->root != NULL && ole_said.n > 0 &&
+	    (f->damage = strdup(ole_said.first)) == NULL) {
+		ole_close(f);
+		return EMG_ENOMEM;
+	}
 	if (f->root == NULL) {
 		if (why != NULL)
 			snprintf(why, whylen, "%s",
@@ -118,7 +159,14 @@ ole_close(ole_file_t *f)
 		g_object_unref(f->root);
 	if (f->input != NULL)
 		g_object_unref(f->input);
+	free(f->damage);
 	free(f);
+}
+
+const char *
+ole_damage(const ole_file_t *f)
+{
+	return f != NULL ? f->damage : NULL;
 }
 
 /* The child of DIR called NAME (LEN bytes), case-insensitively: a new

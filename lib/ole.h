@@ -38,6 +38,11 @@ emg_status_t ole_open(const uint8_t *data, size_t len, ole_file_t **out,
                       char *why, size_t whylen);
 void ole_close(ole_file_t *f);
 
+/* libgsf's first complaint (one line) while it opened F: it went on past a
+ * directory entry met twice or a broken sector chain, so some content may
+ * be out of sight.  NULL for a file that opened cleanly. */
+const char *ole_damage(const ole_file_t *f);
+
 /* True when PATH names a stream or storage of F. */
 bool ole_has(ole_file_t *f, const char *path);
 

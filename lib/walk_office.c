@@ -453,7 +453,12 @@ walk_office_ole(walk_state_t *st, emg_attachment_t *node)
 		                          why[0] ? why : "not readable") == 0
 		           ? EMG_OK
 		           : EMG_ENOMEM;
-	rc = walk_office_encryption(st, node, ole);
+	if (ole_damage(ole) != NULL && !node->inflated &&
+	    attachment_problem(node, "damaged OLE2 compound file: %s",
+	                       ole_damage(ole)) != 0)
+		rc = EMG_ENOMEM;
+	if (rc == EMG_OK)
+		rc = walk_office_encryption(st, node, ole);
 	if (rc == EMG_OK && !walk_timed_out(st, node, "embedded objects not read"))
 		rc = walk_office_objects(st, node, ole);
 	ole_close(ole);
