@@ -302,30 +302,29 @@ page_logout(web_req_t *r)
 
 /* ---- the report of an entry --------------------------------------------- */
 
+/* A category of a report's findings and their summed score; the
+ * findings themselves are looked up again when shown (a few dozen). */
 typedef struct pages_group {
 	const char *category;
 	double sum;
-	const wj_t *findings[PAGES_FINDINGS_MAX];
-	size_t n;
 } pages_group_t;
 
 typedef struct pages_groups {
-	pages_group_t *g; /* PAGES_GROUPS_MAX */
+	pages_group_t g[PAGES_GROUPS_MAX];
 	size_t n;
+	const wj_t *findings; /* the first finding, or NULL */
 } pages_groups_t;
 
-/* The findings of REPORT by category, the heaviest category first. */
-static bool
+/* The categories of REPORT's findings, the heaviest first. */
+static void
 pages_group(const wj_t *report, pages_groups_t *out)
 {
-	out->n = 0;
-	out->g = calloc(PAGES_GROUPS_MAX, sizeof(*out->g));
-	if (out->g == NULL)
-		return false;
 	const wj_t *arr = wj_get(report, "findings");
 	size_t seen = 0;
-	for (const wj_t *f = arr != NULL && arr->type == WJ_ARRAY ? arr->child
-	                                                          : NULL;
+	out->n = 0;
+	out->findings =
+	    arr != NULL && arr->type == WJ_ARRAY ? arr->child : NULL;
+	for (const wj_t *f = out->findings;
 	     f != NULL && seen < PAGES_FINDINGS_MAX; f = f->next, seen++) {
 		const char *cat = wj_str(f, "category");
 		size_t i = 0;
@@ -334,10 +333,9 @@ pages_group(const wj_t *report, pages_groups_t *out)
 		if (i == out->n) {
 			if (out->n == PAGES_GROUPS_MAX)
 				continue;
-			out->g[out->n++].category = cat;
+			out->g[out->n++] = (pages_group_t){.category = cat};
 		}
 		out->g[i].sum += wj_num(f, "score");
-		out->g[i].findings[out->g[i].n++] = f;
 	}
 	/* insertion sort, stable: equal sums keep the report's order */
 	for (size_t i = 1; i < out->n; i++) {
@@ -347,7 +345,6 @@ pages_group(const wj_t *report, pages_groups_t *out)
 			out->g[j] = out->g[j - 1];
 		out->g[j] = tmp;
 	}
-	return true;
 }
 
 /* REPORT_JSON of an entry, parsed; NULL when it has none. */
@@ -363,15 +360,14 @@ static void
 pages_row_reason(html_t *h, const web_req_t *r, const emg_qentry_t *e)
 {
 	wj_t *report = pages_report(e);
-	pages_groups_t gs = {0};
-	if (report != NULL && pages_group(report, &gs) && gs.n > 0 &&
-	    gs.g[0].sum > 0) {
+	pages_groups_t gs;
+	pages_group(report, &gs);
+	if (gs.n > 0 && gs.g[0].sum > 0) {
 		html_text(h, i18n_category_label(r->lang, gs.g[0].category));
 		if (gs.n > 1 && gs.g[1].sum > 0)
 			html_text(h, i18n(r->lang, M_MORE_REASONS));
 	} else
 		html_text(h, e->reason);
-	free(gs.g);
 	wj_free(report);
 }
 
@@ -675,8 +671,12 @@ pages_findings(html_t *h, const web_req_t *r, const pages_groups_t *gs)
 		          g->category, "\">");
 		html_text(h, i18n_category(l, g->category));
 		html_raw(h, "</h3>\n<ul>\n");
-		for (size_t j = 0; j < g->n; j++) {
-			const wj_t *f = g->findings[j];
+		size_t seen = 0;
+		for (const wj_t *f = gs->findings;
+		     f != NULL && seen < PAGES_FINDINGS_MAX;
+		     f = f->next, seen++) {
+			if (strcmp(wj_str(f, "category"), g->category) != 0)
+				continue;
 			double score = wj_num(f, "score");
 			html_raw(h, score > 0 ? "<li class=\"finding\""
 			                      : "<li class=\"finding trust\"");
@@ -704,14 +704,15 @@ pages_why(html_t *h, const web_req_t *r, const emg_qentry_t *e,
           const wj_t *report)
 {
 	web_lang_t l = r->lang;
-	pages_groups_t gs = {0};
+	pages_groups_t gs;
 	pages_section(h, l, "why", M_WHY);
 	html_raw(h, "<p class=\"summary\">");
 	html_text(h, i18n(l, M_WHY_SCORE_1));
 	pages_score_badge(h, r, e->score);
 	html_text(h, i18n(l, M_WHY_SCORE_2));
 	html_raw(h, "</p>\n");
-	if (report != NULL && pages_group(report, &gs) && gs.n > 0) {
+	pages_group(report, &gs);
+	if (gs.n > 0) {
 		if (gs.g[0].sum > 0) {
 			html_raw(h, "<p class=\"main-reason\">");
 			html_text(h, i18n(l, M_WHY_MAIN));
@@ -725,7 +726,6 @@ pages_why(html_t *h, const web_req_t *r, const emg_qentry_t *e,
 		           e->reason[0] ? e->reason : i18n(l, M_WHY_NONE));
 		html_raw(h, "<ul id=\"findings\"></ul>\n");
 	}
-	free(gs.g);
 	html_raw(h, "</section>\n");
 }
 
