@@ -22,4 +22,11 @@ int cmd_scan(int argc, char **argv);
 /* emguard history import|prune|stats [options] (cmd_history.c) */
 int cmd_history(int argc, char **argv);
 
+/* emguard quarantine list|show|release|delete|export|purge|recover|audit|
+ * import [options] (cmd_quarantine.c) */
+int cmd_quarantine(int argc, char **argv);
+
+/* emguard user add|passwd|delete|list [options] (cmd_user.c) */
+int cmd_user(int argc, char **argv);
+
 #endif

@@ -3,13 +3,17 @@
  *
  *   emguard scan ...                  offline scan (cmd_scan.c)
  *   emguard history import|prune|stats  the thread history (cmd_history.c)
+ *   emguard quarantine list|show|release|delete|export|purge|recover|
+ *                      audit|import  the quarantine (cmd_quarantine.c)
+ *   emguard user add|passwd|delete|list  users of the quarantine web page
+ *                                     (cmd_user.c)
  *   emguard config check -c CONF      parse a configuration, say OK or why not
  *   emguard symbols                   every symbol the library knows
  *   emguard --dump-config [-c CONF]   the annotated configuration; the build
  *                                     generates etc/emguard.conf from it
  *   emguard --version | --help
  *
- * Later sub-commands (quarantine) are one more row in main_cmds.
+ * A new sub-command is one more row in main_cmds.
  * Uses only the public API of libemguard (emguard.h).
  */
 #include <getopt.h>
@@ -39,6 +43,13 @@ static const main_cmd_t main_cmds[] = {
      "history import [-c CONF] [--inbound] PATH...\n"
      "       emguard history prune [-c CONF] [--older-than DAYS]\n"
      "       emguard history stats [-c CONF]"},
+    {"quarantine", cmd_quarantine,
+     "quarantine list|show ID|release ID|delete ID|export ID|purge|"
+     "recover|audit\n"
+     "                [-c CONF] ... (emguard quarantine --help)"},
+    {"user", cmd_user,
+     "user add|passwd|delete NAME [-c CONF] [--password-stdin]\n"
+     "       emguard user list [-c CONF]"},
     {"config", main_config, "config check -c CONF"},
     {"symbols", main_symbols, "symbols"},
 };
