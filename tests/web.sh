@@ -123,8 +123,9 @@ if ! printf 'correct horse battery\n' |
 	echo "web.sh: emguard user add is not available"
 	exit 77
 fi
-for f in evil quiet; do
-	if ! "$EMGUARD" quarantine import -c "$CONF" "$TMP/$f.eml" \
+for f in evil:attacker@evil.invalid quiet:suzuki@partner.test; do
+	if ! "$EMGUARD" quarantine import -c "$CONF" --mail-from "${f#*:}" \
+		--rcpt staff@example.test "$TMP/${f%%:*}.eml" \
 		>"$TMP/cli.out" 2>&1; then
 		cat "$TMP/cli.out"
 		echo "web.sh: emguard quarantine import is not available"
@@ -447,6 +448,24 @@ verdict "an over-long chunked body -> 413"
 req $A -X PUT "$URL/"
 [ "$STATUS" = 405 ]
 verdict "PUT -> 405"
+
+# ---- a deleted user ---------------------------------------------------------
+if printf 'another good password\n' | "$EMGUARD" user add -c "$CONF" \
+	--password-stdin suzuki >"$TMP/cli.out" 2>&1; then
+	[ -n "$RUN_AS" ] && chown -R "$RUN_AS" "$TMP/data"
+	req -c "$TMP/jar2" --data-urlencode user=suzuki \
+		--data-urlencode 'password=another good password' "$URL/login"
+	req -b "$TMP/jar2" "$URL/"
+	[ "$STATUS" = 200 ]
+	verdict "a second user logs in"
+	"$EMGUARD" user delete -c "$CONF" suzuki >"$TMP/cli.out" 2>&1
+	req -b "$TMP/jar2" "$URL/"
+	[ "$STATUS" = 303 ] && header '^Location: /login'
+	verdict "a deleted user's session ends at the next request"
+else
+	cat "$TMP/cli.out"
+	nok "emguard user add suzuki"
+fi
 
 # ---- logout -----------------------------------------------------------------
 req $A "$URL/"

@@ -612,6 +612,30 @@ server_lang(web_req_t *r)
 		r->lang = c != NULL && strcmp(c, "en") == 0 ? LANG_EN : LANG_JA;
 }
 
+/* 1 when the session's user still exists, 0 when not, -1 when the store
+ * cannot say. */
+static int
+server_user_exists(web_req_t *r)
+{
+	emg_quarantine_t *q = web_quarantine(r);
+	char **names = NULL;
+	size_t n = 0;
+	int found = 0;
+	if (q == NULL)
+		return -1;
+	if (emg_user_list(q, &names, &n) != EMG_OK) {
+		web_quarantine_failed(r, "listing the users");
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(names[i], r->user) == 0)
+			found = 1;
+		free(names[i]);
+	}
+	free(names);
+	return found;
+}
+
 /* An entry id as the store makes them: letters, digits, '-'. */
 static bool
 server_id_ok(const char *id, size_t len)
@@ -680,6 +704,13 @@ server_route(web_req_t *r)
 	if (!r->authed)
 		return get ? web_send_redirect(r, "/login")
 		           : page_error(r, 403, M_ERR_FORBIDDEN);
+	switch (server_user_exists(r)) {
+	case 0: /* deleted with `emguard user delete` since the login */
+		web_logout(r);
+		return get ? web_send_redirect(r, "/login")
+		           : page_error(r, 403, M_ERR_FORBIDDEN);
+	case -1: return page_error(r, 503, M_ERR_STORE);
+	}
 	if (r->post && !web_csrf_ok(r)) {
 		char user[WEB_USER_MAX];
 		server_loggable(r->user, user, sizeof(user));
