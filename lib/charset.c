@@ -171,6 +171,8 @@ charset_guess_to_utf8(const char *s, size_t len, GString *out)
 {
 	const unsigned char *u = (const unsigned char *)s;
 
+	if (len == 0)
+		return; /* S may then be NULL (an empty MIME part) */
 	if (memchr(s, 0x1b, len) != NULL) {
 		charset_iso2022jp(s, len, out);
 	} else if (g_utf8_validate(s, (gssize)len, NULL)) {
@@ -205,6 +207,8 @@ charset_to_utf8(const char *charset, const char *s, size_t len, GString *out)
 	char cs[CHARSET_NAME_MAX];
 	size_t i;
 
+	if (len == 0)
+		return; /* S may then be NULL (an empty MIME part) */
 	if (charset == NULL || *charset == '\0' || strlen(charset) >= sizeof(cs)) {
 		charset_guess_to_utf8(s, len, out);
 		return;
