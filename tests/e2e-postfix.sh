@@ -359,6 +359,17 @@ def same(orig, got, lineends):
     return 1
 
 
+def entry(listing, qid):
+    """Print "STATUS MAIL_FROM" of entry QID in a `quarantine list --json`
+    LISTING (one object a line)."""
+    with open(listing, encoding="utf-8") as fp:
+        for line in fp:
+            e = json.loads(line)
+            if e["id"] == qid:
+                print(e["status"], e["mail_from"])
+    return 0
+
+
 def queue(sender):
     """postqueue -j on stdin: print "QUEUE_NAME QUEUE_ID" of SENDER's mail."""
     for line in sys.stdin:
@@ -374,7 +385,7 @@ if __name__ == "__main__":
     sys.exit({"messages": messages, "wait-port": wait_port,
               "wait-unix": wait_unix, "send": send,
               "find": find, "header": header, "subject": subject,
-              "same": same, "queue": queue}[cmd](*args) or 0)
+              "same": same, "entry": entry, "queue": queue}[cmd](*args) or 0)
 EOF
 e2e() { "$PYTHON" "$T/e2e.py" "$@"; }
 e2e messages "$T/msg" || { nok "writing the messages"; finish; }
@@ -742,11 +753,8 @@ expect "store: neither queued nor held" test -z "$(queued frank@vendor.test)"
 expect "store: Postfix discarded it on the milter's word" \
 	grep -q "milter-discard: .* from=<frank@vendor.test>" "$T/log/maillog"
 "$EMGUARD" quarantine list --json -c "$T/emguard.conf" >"$T/qlist.json" 2>&1
-expect "store: emguard quarantine list shows it held" \
-	"$PYTHON" -c 'import json, sys
-e = [e for e in json.load(open(sys.argv[1])) if e["id"] == sys.argv[2]]
-sys.exit(not (e and e[0]["status"] == "held" and
-              e[0]["mail_from"] == "frank@vendor.test"))' "$T/qlist.json" "$id"
+expect "store: emguard quarantine list shows it held, from frank@vendor.test" \
+	test "$(e2e entry "$T/qlist.json" "$id")" = "held frank@vendor.test"
 "$EMGUARD" quarantine export -c "$T/emguard.conf" "$id" >"$T/qstore.export" 2>/dev/null
 expect "store: emguard quarantine export gives exactly the bytes sent" \
 	cmp -s "$T/msg/qstore.eml" "$T/qstore.export"
@@ -798,6 +806,15 @@ else
 	nok "release by sendmail:/usr/sbin/sendmail: delivered"
 	sed 's/^/    /' "$T/release.out"
 fi
+
+# nothing acknowledged is lost: every entry the milter logged is indexed
+"$EMGUARD" quarantine list --json --status all -c "$T/emguard.conf" >"$T/qlist.json" 2>&1
+lost=
+for id in $(sed -n 's/.* quarantine_id=\([0-9a-f-]*\) .*/\1/p' "$T/log/milter.log"); do
+	[ -n "$(e2e entry "$T/qlist.json" "$id")" ] || lost="$lost $id"
+done
+expect "store: every entry the milter stored is in the index (lost:$lost)" \
+	test -z "$lost"
 
 # the store cannot be reached: QuarantineFallback hold keeps the message
 write_conf 'OnError tempfail' 'QuarantineMode store' \

@@ -333,6 +333,25 @@ case_ "the DataStore down: a valid token counts as invalid (fail closed)" \
 expect "... logged as not checked" \
 	test "$(logged 'REL5: .* error=release token not checked \(counted invalid\): ')" -eq 1
 
+# The CLI beside a running milter: two reloads leave the milter two
+# connections to the DataStore made one after the other; when the CLI closes
+# its own, SQLite must still see the milter's and leave the WAL alone.
+conf 'QuarantineMode store' "$QCONF" "QuarantineDir $Q"
+reload 'configuration reloaded'
+reload 'configuration reloaded'
+"$EMGUARD" quarantine list -c "$CONF" >/dev/null 2>&1
+case_ "store: after emguard quarantine list ran beside the milter" store \
+	-D want=discard -D qid=STORE2
+expect "... the entry is in the index" test -n "$(entry "$(qid_of STORE2)")"
+
+# nothing acknowledged is lost: every entry the milter logged is indexed
+lost=
+for id in $(sed -n 's/.* quarantine_id=\([0-9a-f-]*\) .*/\1/p' "$LOG"); do
+	[ -n "$(entry "$id")" ] || lost="$lost $id"
+done
+expect "every entry the milter stored is in the index (lost:$lost)" \
+	test -z "$lost"
+
 # ---- stop -------------------------------------------------------------------------------
 kill "$PID"
 wait "$PID"
