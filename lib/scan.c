@@ -264,7 +264,10 @@ scan_run(emg_scanner_t *sc, emg_report_t *r, const emg_env_t *env,
 		if (env->outbound && !analyzer_table[a]->outbound)
 			continue;
 		uint64_t spent = limits_now_ms() - start;
-		if (spent > sc->cfg->limits.scan_time_ms) {
+		/* The limits already hit (LimitMimeParts after a parse that
+		 * ate the budget) are said whatever the time: they are why. */
+		if (spent > sc->cfg->limits.scan_time_ms &&
+		    analyzer_table[a] != &unscannable_analyzer) {
 			emg_status_t st = scan_emit(
 			    &scan, "SCAN_TIMEOUT",
 			    "LimitScanTime %ums exceeded after %llums; skipped "

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """gen-hostile.py - the hostile-input catalogue of tests/hostile.sh.
 
-usage: gen-hostile.py [--list] [--pad-mb N] OUTDIR [NAME...]
+usage: gen-hostile.py [--list] [--small] [--pad-mb N] OUTDIR [NAME...]
 
 Writes into OUTDIR (created if missing) every case below, or only the
 NAMEs given; --list prints each name and what it holds, one a line.
@@ -14,9 +14,12 @@ Every case is inert: .invalid/.test domains, 192.0.2.x addresses, an
 MsgBox or Shell "cmd /c echo test", and no member name is ever extracted.
 
 --pad-mb N (or $HOSTILE_PAD_MB) sets the size of the padded document
-(default 300): hostile.sh lowers it under sanitizers.  The padded document
-is written sparse (a hole, no disk blocks) and its ZIP is deflated in a
-stream of zeros, so neither costs N MB of disk or memory.
+(default 300).  The padded document is written sparse (a hole, no disk
+blocks) and its ZIP is deflated from a stream of zeros, so neither costs N
+MB of disk or memory.  --small, for sanitizer trees, makes it 64 MB and
+folds the Subject of header-fold-100k.eml into 25,000 lines instead of
+100,000: GMime grows its header buffer in small steps, which is quadratic
+under AddressSanitizer's realloc (it never grows a block in place).
 
 The ZIP "quine" (zip-quine.eml): quine.zip is a real self-reproducing ZIP
 in the manner of Russ Cox's r.zip ("Zip Files All The Way Down"): its one
@@ -39,6 +42,10 @@ import zlib
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from cfbgen import Cfb, ovba_compress, vba_project  # noqa: E402
+
+# What --small (sanitizer trees) scales down; --pad-mb sets pad_mb.
+SIZES = {"pad_mb": 300, "fold_lines": 100000}
+SMALL = {"pad_mb": 64, "fold_lines": 25000}
 
 FROM = "Hostile Sender <sender@example.invalid>"
 TO = "victim@example.test"
@@ -259,7 +266,8 @@ def header_1mb_line():
             "Content-Type: text/plain\r\n\r\nbody\r\n").encode()
 
 
-def header_fold_bomb(lines=100000):
+def header_fold_bomb():
+    lines = SIZES["fold_lines"]
     folded = "Subject: folded" + "".join("\r\n x%d" % i
                                           for i in range(lines))
     h = headers("ignored").replace("Subject: ignored", folded)
@@ -843,9 +851,12 @@ CASES = {
     "mime-torture.eml": ("every MIME oddity; an MZ stub named by RFC 2231 "
                          "continuations out of order", mime_torture),
     "mime-10000-parts.eml": ("10,000 MIME parts", mime_many_parts),
+    "scan-timeout.eml": ("the 10,000 parts again, for a scan under "
+                         "LimitScanTime 1ms", mime_many_parts),
     "mime-nest-5000.eml": ("multiparts nested 5,000 deep", mime_nest_deep),
     "header-1mb-line.eml": ("one header line of 1 MB", header_1mb_line),
-    "header-fold-100k.eml": ("Subject folded into 100,000 lines",
+    "header-fold-100k.eml": ("Subject folded into 100,000 lines (--small: "
+                             "25,000)",
                              header_fold_bomb),
     "header-many-100k.eml": ("100,000 header fields", header_many),
     "base64-garbage.eml": ("base64 with invalid characters, bad padding, "
@@ -889,22 +900,29 @@ CASES = {
 # The padded document is written by its function (PATH, MB), not returned.
 PADDED = {
     "padded-doc.eml": ("a ZIP holding a .doc with AutoOpen padded with "
-                       "zeros to N MB (--pad-mb)", padded_zip_mail),
-    "padded-doc.doc": ("the .doc itself padded to N MB, sparse, as a file",
+                       "zeros to 300 MB (--pad-mb, --small)",
+                       padded_zip_mail),
+    "padded-doc.doc": ("the same .doc padded to 300 MB, sparse, as a file",
                        padded_file),
 }
 
 
 def main(argv):
-    pad_mb = int(os.environ.get("HOSTILE_PAD_MB", "300"))
     if argv[:1] == ["--list"]:
         for name, (what, _fn) in list(CASES.items()) + list(PADDED.items()):
             print("%s\t%s" % (name, what))
         return 0
-    if argv[:1] == ["--pad-mb"] and len(argv) > 1:
-        pad_mb = int(argv[1])
-        argv = argv[2:]
-    if not argv or argv[0].startswith("-") or pad_mb < 1:
+    pad_mb = os.environ.get("HOSTILE_PAD_MB")
+    while argv[:1] in (["--small"], ["--pad-mb"]):
+        if argv[0] == "--small":
+            SIZES.update(SMALL)
+            argv = argv[1:]
+        elif len(argv) > 1:
+            pad_mb = argv[1]
+            argv = argv[2:]
+    if pad_mb:
+        SIZES["pad_mb"] = int(pad_mb)
+    if not argv or argv[0].startswith("-") or SIZES["pad_mb"] < 1:
         sys.stderr.write(__doc__.split("\n\n")[1] + "\n")
         return 2
     outdir, names = argv[0], argv[1:] or list(CASES) + list(PADDED)
@@ -916,7 +934,7 @@ def main(argv):
     for name in names:
         path = os.path.join(outdir, name)
         if name in PADDED:
-            PADDED[name][1](path, pad_mb)
+            PADDED[name][1](path, SIZES["pad_mb"])
         else:
             write(path, CASES[name][1]())
     return 0
