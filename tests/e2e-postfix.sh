@@ -20,8 +20,9 @@
 # over smtp: into the same Postfix and through the milter again (its
 # release token makes it "released"), delivered byte-identical to what was
 # sent apart from the trace fields and X-Emguard-*, --to another mailbox,
-# by sendmail:/usr/sbin/sendmail with MAIL_CONFIG; a DataStore that cannot
-# be opened: QuarantineFallback hold puts the message in the hold queue.
+# by sendmail:/usr/sbin/sendmail with MAIL_CONFIG; every entry the milter
+# acknowledged is in the index; a DataStore that cannot be opened:
+# QuarantineFallback hold puts the message in the hold queue.
 # Before that, without Postfix: man/emguard.conf.5 documents exactly the
 # keywords of etc/emguard.conf, contrib/sendmail.mc expands with Sendmail's
 # cf.m4, contrib/emguard-milter.service passes systemd-analyze verify, and
@@ -32,8 +33,9 @@
 # group postdrop, /etc/postfix/postfix-files), python3; sendmail-cf and
 # systemd-analyze when present.  It never touches the system Postfix, its
 # configuration or port 25.  Run by make check with $top_srcdir and
-# $top_builddir exported; takes 15 to 40 s.  Exit: 0 pass, 1 fail, 77 skip
-# (the reason is printed).  E2E_KEEP=1 keeps the temporary directory.
+# $top_builddir exported; takes 45 to 65 s on two busy cores.  Exit: 0
+# pass, 1 fail, 77 skip (the reason is printed).  E2E_KEEP=1 keeps the
+# temporary directory.
 set -u
 PATH=$PATH:/usr/sbin:/sbin
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
