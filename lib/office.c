@@ -351,6 +351,12 @@ office_emit(emg_scan_t *scan, const emg_attachment_t *n, office_doc_t *d)
 			strlist_free(&calls);
 		}
 	}
+	/* A module or dir stream that could not be read is code nobody
+	 * looked at: once per document, however many modules it is. */
+	if (rc == EMG_OK && d->vba.problems.n > 0)
+		rc = scan_emit_at(scan, n, "ATTACH_UNSCANNABLE",
+		                  "%s: VBA project not fully read: %s", label,
+		                  office_join(&d->vba.problems, a, sizeof(a)));
 	if (rc == EMG_OK && d->have_xlm && d->xlm.macro_sheets > 0) {
 		rc = scan_emit_at(
 		    scan, n, "OFFICE_XLM_MACRO",
