@@ -361,9 +361,15 @@ store_sqlite_open(const char *path, store_mode_t mode, store_t **out,
 		return EMG_EDEP;
 	}
 	/* Create the file ourselves so that it is not world-readable: the
-	 * history says who writes to whom. */
+	 * history says who writes to whom.  Only when it is absent (O_EXCL):
+	 * closing a descriptor of a file drops every POSIX lock this process
+	 * holds on it, the locks of its other SQLite connections included,
+	 * and another process that then believes itself the last connection
+	 * checkpoints and deletes the WAL under them, losing what they commit
+	 * afterwards. */
 	if (mode == STORE_CREATE && strcmp(path, ":memory:") != 0) {
-		int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0640);
+		int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC,
+		              0640);
 		if (fd >= 0)
 			close(fd);
 	}
