@@ -486,8 +486,10 @@ pages_filter_form(html_t *h, const web_req_t *r, const pages_filter_t *f)
 static void
 pages_list_row(html_t *h, const web_req_t *r, const emg_qentry_t *e)
 {
-	html_fmt(h, "<tr class=\"entry\" data-id=\"%s\"><td class=\"arrived\">",
-	         e->id);
+	/* ids are the store's; percent-encoding keeps any other inert */
+	html_raw(h, "<tr class=\"entry\" data-id=\"");
+	html_url(h, e->id);
+	html_raw(h, "\"><td class=\"arrived\">");
 	pages_time(h, e->arrived);
 	html_raw(h, "</td><td class=\"score\">");
 	pages_score_badge(h, r, e->score);
@@ -495,10 +497,10 @@ pages_list_row(html_t *h, const web_req_t *r, const emg_qentry_t *e)
 	pages_action_badge(h, r, e->action);
 	html_raw(h, "</td><td class=\"from\">");
 	html_text(h, pages_sender(e));
-	html_fmt(h,
-	         "</td><td class=\"subject\"><a class=\"entry-link\" "
-	         "href=\"/m/%s\">",
-	         e->id);
+	html_raw(h, "</td><td class=\"subject\"><a class=\"entry-link\" "
+	            "href=\"/m/");
+	html_url(h, e->id);
+	html_raw(h, "\">");
 	html_text(h, pages_subject(r, e));
 	html_raw(h, "</a></td><td class=\"rcpt col-rcpt\">");
 	for (size_t i = 0; i < e->n_rcpts && i < PAGES_RCPTS_SHOWN; i++) {
@@ -921,15 +923,15 @@ pages_buttons(html_t *h, const web_req_t *r, const emg_qentry_t *e)
 	web_lang_t l = r->lang;
 	html_raw(h, "<div class=\"actions\">");
 	if (e->status != EMG_QSTATUS_DELETED) {
-		html_fmt(h,
-		         "<a id=\"release-button\" class=\"button\" "
-		         "href=\"/m/%s/release\">",
-		         e->id);
+		html_raw(h, "<a id=\"release-button\" class=\"button\" "
+		            "href=\"/m/");
+		html_url(h, e->id);
+		html_raw(h, "/release\">");
 		html_text(h, i18n(l, M_RELEASE));
-		html_fmt(h,
-		         "</a><a id=\"delete-button\" class=\"button "
-		         "secondary\" href=\"/m/%s/delete\">",
-		         e->id);
+		html_raw(h, "</a><a id=\"delete-button\" class=\"button "
+		            "secondary\" href=\"/m/");
+		html_url(h, e->id);
+		html_raw(h, "/delete\">");
 		html_text(h, i18n(l, M_DELETE));
 		html_raw(h, "</a>");
 	}
@@ -1030,11 +1032,13 @@ pages_confirm_form(web_req_t *r, const emg_qentry_t *e, bool release,
 	html_raw(&h, "</dd>\n</dl>\n<p>");
 	html_text(&h, i18n(l, release ? M_CONFIRM_RELEASE_TEXT
 	                              : M_CONFIRM_DELETE_TEXT));
+	const char *verb = release ? "release" : "delete";
 	html_fmt(&h,
 	         "</p>\n<form id=\"confirm-%s\" class=\"confirm\" "
-	         "method=\"post\" action=\"/m/%s/%s\">\n",
-	         release ? "release" : "delete", e->id,
-	         release ? "release" : "delete");
+	         "method=\"post\" action=\"/m/",
+	         verb);
+	html_url(&h, e->id);
+	html_fmt(&h, "/%s\">\n", verb);
 	pages_csrf_field(&h, r);
 	if (release) {
 		html_wrap(&h, "\n<label>", i18n(l, M_CONFIRM_RELEASE_TO),
@@ -1049,8 +1053,9 @@ pages_confirm_form(web_req_t *r, const emg_qentry_t *e, bool release,
 	                       "class=\"danger\" type=\"submit\">");
 	html_text(&h, i18n(l, release ? M_CONFIRM_RELEASE_BUTTON
 	                              : M_CONFIRM_DELETE_BUTTON));
-	html_fmt(&h, "</button><a class=\"button secondary\" href=\"/m/%s\">",
-	         e->id);
+	html_raw(&h, "</button><a class=\"button secondary\" href=\"/m/");
+	html_url(&h, e->id);
+	html_raw(&h, "\">");
 	html_text(&h, i18n(l, M_CANCEL));
 	html_raw(&h, "</a></div>\n</form>\n</section>\n");
 	page_end(&h);
