@@ -545,6 +545,25 @@ def inert(d, where):
            no_alert(d))
 
 
+def control(d):
+    """The checks of inert() see live markup in this browser: a page of
+    our own with an img onerror opens its alert."""
+    d.get("data:text/html,<p>control</p><img src=x onerror=alert(2)>")
+    seen = False
+    end = time.time() + 5
+    while not seen and time.time() < end:
+        try:
+            seen = bool(d.find_all("[onerror]")) and not no_alert(d)
+        except WebDriverError as e:
+            seen = e.error == "unexpected alert open"
+        time.sleep(0 if seen else 0.1)
+    expect("control: live markup's onerror and alert are detected", seen)
+    try:
+        d.dismiss_alert()
+    except WebDriverError:
+        pass
+
+
 def step(name, fn, *args):
     """Run one step; a WebDriver or other error is its FAIL, not a crash."""
     t0 = time.time()
@@ -788,6 +807,7 @@ def run_test():
         ok("chromium and chromedriver started (%.1f s)" % (time.time() - t0))
         step("unauthenticated", unauthenticated, d, fixtures["macro"])
         step("log in", log_in, d)
+        step("control", control, d)
         step("list", the_list, d, fixtures)
         step("message page", message_page, d, fixtures)
         step("release", release, d, fixtures)

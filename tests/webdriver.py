@@ -386,6 +386,9 @@ class WebDriver:
         none is open (what a test of inert content wants to see)."""
         return self.call("GET", "/alert/text", what="alert text")
 
+    def dismiss_alert(self):
+        self.call("POST", "/alert/dismiss", {}, what="dismiss alert")
+
     def execute(self, script, args=()):
         """Run SCRIPT in the page.  A page whose CSP forbids scripts still
         lets WebDriver's own scripts run (they are not page content)."""
@@ -441,9 +444,13 @@ def self_test():
 
     class Page(http.server.BaseHTTPRequestHandler):
         def do_GET(self):
-            body = (SELF_TEST_PAGE if not self.path.startswith("/done")
-                    else "<html><body><p id=q>%s</p></body></html>" %
-                    self.path).encode()
+            if self.path.startswith("/done"):
+                body = "<html><body><p id=q>%s</p></body></html>" % self.path
+            elif self.path == "/live":
+                body = "<html><body><img src=x onerror=alert(2)></body></html>"
+            else:
+                body = SELF_TEST_PAGE
+            body = body.encode()
             self.send_response(200)
             self.send_header("Content-Type", "text/html; charset=utf-8")
             self.send_header("Set-Cookie", "k=v; Path=/")
@@ -488,6 +495,24 @@ def self_test():
         d.find("#q").send_keys("abc")
         d.click_through("#go")
         check("form submitted", d.find("p#q").text == "/done?q=abc")
+        # The negative: live markup's alert is seen, by alert_text() or as
+        # "unexpected alert open" on the next command (chromedriver then
+        # dismisses it), and its element is found.
+        d.get(url + "live")
+        seen = None
+        end = time.time() + 5
+        while seen is None and time.time() < end:
+            try:
+                seen = "alert " + d.alert_text()
+                d.dismiss_alert()
+            except WebDriverError as e:
+                if e.error == "unexpected alert open":
+                    seen = e.error
+                else:
+                    time.sleep(0.1)
+        check("live markup: its alert is seen (%s)" % seen, seen is not None)
+        check("live markup: the onerror element is found",
+              len(d.find_all("[onerror]")) == 1)
         png = d.screenshot_png()
         check("screenshot is a PNG (%d bytes)" % len(png),
               png[:8] == b"\x89PNG\r\n\x1a\n")
