@@ -21,11 +21,12 @@ folds the Subject of header-fold-100k.eml into 25,000 lines instead of
 100,000: GMime grows its header buffer in small steps, which is quadratic
 under AddressSanitizer's realloc (it never grows a block in place).
 
-The ZIP "quine" (zip-quine.eml): quine.zip is a real self-reproducing ZIP
-in the manner of Russ Cox's r.zip ("Zip Files All The Way Down"): its one
-member, quine.zip, inflates to the very bytes of quine.zip, so a scanner
-that opens archives inside archives opens the same file forever.  It is
-built from deflate stored blocks and copy (repeat) blocks, each op padded
+The ZIP "quine" (zip-quine.eml): the attached quine.zip is a real
+self-reproducing ZIP in the manner of Russ Cox's r.zip ("Zip Files All The
+Way Down"): its one member, quine0.zip, inflates to the very bytes of
+quine.zip (Python's zipfile checks it, CRC included), so a scanner that
+opens archives inside archives opens the same file forever.  It is built
+from deflate stored blocks and fixed-Huffman copy blocks, each op padded
 to 5 bytes; the CRC-32 that the file holds of itself is solved as a linear
 system over GF(2) (CRC-32 is affine in the bits it is fed).
 """
@@ -73,7 +74,8 @@ WORD_STUB = bytes.fromhex("eca5c100") + bytes(508)
 def headers(subject, extra=()):
     lines = ["From: " + FROM, "To: " + TO, "Subject: " + subject,
              "Date: " + DATE,
-             "Message-ID: <%s@example.invalid>" % abs(hash(subject)),
+             "Message-ID: <%08x@example.invalid>" % zlib.crc32(
+                 subject.encode()),
              "MIME-Version: 1.0"]
     lines += list(extra)
     return "\r\n".join(lines) + "\r\n"
@@ -799,7 +801,7 @@ def vba_bad_chunks():
         34000,
         # truncated in the middle of a copy token
         "HalfToken": good[:12] + b"\x01\x10",
-        # a good module's chunk cut at every other byte
+        # an empty stream
         "Empty": b"",
     }
     modules = [("Module1", AUTOOPEN_SRC, "std")]
