@@ -392,32 +392,32 @@ def zip_42():
 
 
 def zip_overlap():
-    """Overlapping entries: 64 central directory entries that all point
-    at one local header whose member is 16 MB of zeros (Fifield's full
-    overlap), then two entries whose data ranges overlap (the second's
-    local header lies inside the first's stored data)."""
-    kernel = b"\0" * (16 << 20)
-    comp = deflate_raw(kernel)
-    crc = zlib.crc32(kernel)
-    body = bytearray(local_header(b"kernel.bin", 8, crc, len(comp),
-                                  len(kernel)))
-    body += comp
-    cd = bytearray()
-    for i in range(64):
-        cd += central_entry(b"kernel.bin", 8, crc, len(comp), len(kernel), 0)
-    # B: a complete stored member inside A's data; A's range covers it.
+    """Overlapping entries, listed in this order: outer.bin, a stored
+    member whose data holds a whole second member, inner.exe (the MZ
+    stub), whose entry points inside outer.bin's data; then 64 entries
+    that all point at one local header whose member is 16 MB of zeros
+    (Fifield's full overlap: 1 GB from 16 KB)."""
     inner_data = MZ
     inner = local_header(b"inner.exe", 0, zlib.crc32(inner_data),
                          len(inner_data), len(inner_data)) + inner_data
     outer_data = b"HEAD" + inner + b"TAIL"
-    a_off = len(body)
-    body += local_header(b"outer.bin", 0, zlib.crc32(outer_data),
-                         len(outer_data), len(outer_data)) + outer_data
-    b_off = a_off + 30 + len(b"outer.bin") + 4
-    cd += central_entry(b"outer.bin", 0, zlib.crc32(outer_data),
-                        len(outer_data), len(outer_data), a_off)
+    body = bytearray(local_header(b"outer.bin", 0, zlib.crc32(outer_data),
+                                  len(outer_data), len(outer_data)))
+    body += outer_data
+    cd = bytearray(central_entry(b"outer.bin", 0, zlib.crc32(outer_data),
+                                 len(outer_data), len(outer_data), 0))
     cd += central_entry(b"inner.exe", 0, zlib.crc32(inner_data),
-                        len(inner_data), len(inner_data), b_off)
+                        len(inner_data), len(inner_data),
+                        30 + len(b"outer.bin") + 4)
+    kernel = b"\0" * (16 << 20)
+    comp = deflate_raw(kernel)
+    crc = zlib.crc32(kernel)
+    k_off = len(body)
+    body += local_header(b"kernel.bin", 8, crc, len(comp), len(kernel))
+    body += comp
+    for _ in range(64):
+        cd += central_entry(b"kernel.bin", 8, crc, len(comp), len(kernel),
+                            k_off)
     return bytes(body + cd + end_record(66, len(cd), len(body)))
 
 
