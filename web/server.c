@@ -563,10 +563,11 @@ server_send(web_req_t *r, unsigned status, const char *type, char *body,
 	enum MHD_Result ret = MHD_queue_response(r->conn, status, resp);
 	MHD_destroy_response(resp);
 	r->answered = true;
-	char path[SERVER_LOG_PATH_MAX], user[WEB_USER_MAX];
+	char method[16], path[SERVER_LOG_PATH_MAX], user[WEB_USER_MAX];
+	server_loggable(r->method, method, sizeof(method));
 	server_loggable(r->url, path, sizeof(path));
 	server_loggable(r->authed ? r->user : "-", user, sizeof(user));
-	web_log("%s %s %u %s %s", r->method, path, status, user, r->client);
+	web_log("%s %s %u %s %s", method, path, status, user, r->client);
 	return ret;
 }
 
