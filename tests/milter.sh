@@ -14,10 +14,12 @@
 #   directory, QuarantineDir not writable, a message past
 #   LimitMessageSize) falls back to hold or, by QuarantineFallback, 451;
 #   release tokens: a message released by `emguard quarantine release`
-#   is accepted with X-Emguard-Action: released, a forged token and a
-#   token copied onto another message are removed and the message held.
+#   is accepted with X-Emguard-Action: released, a forged token, a token
+#   copied onto another message and one that cannot be checked (DataStore
+#   down) are removed and the message held; every entry the milter logged
+#   is in the index, also after `emguard quarantine` ran beside it.
 # Needs: $top_builddir and $top_srcdir (exported by make check), miltertest,
-# python3 (reads the quarantine's SQLite index).
+# python3 (reads `emguard quarantine show --json`).
 # Exit: 0 pass, 1 fail, 77 skip.
 
 MILTER=${top_builddir:-.}/milter/emguard-milter
@@ -200,22 +202,24 @@ Q=$TMP/quarantine
 mkdir "$Q" && chmod 700 "$Q"
 [ -n "$RUN_AS" ] && chown nobody "$Q"
 QCONF="DataStore sqlite:$Q/emguard.db"
-cat >"$TMP/q.py" <<'PY'
-import sqlite3, sys
-cmd, db = sys.argv[1], sys.argv[2]
-con = sqlite3.connect("file:%s?mode=ro" % db, uri=True)
-if cmd == "entry":  # ID: the index row, one field a line
-    row = con.execute("SELECT status, mail_from, rcpts, client_ip, action,"
-                      " reason, message_id, size, sha256 FROM"
-                      " quarantine_entry WHERE id = ?", (sys.argv[3],)
-                      ).fetchone()
-    print("\n".join(str(v).replace("\n", ",") for v in row or ()))
-elif cmd == "count":  # the number of entries
-    print(con.execute("SELECT count(*) FROM quarantine_entry").fetchone()[0])
-PY
-# entry ID: the index row of entry ID, one field a line
-entry() { python3 "$TMP/q.py" entry "$Q/emguard.db" "$1"; }
-entries() { python3 "$TMP/q.py" count "$Q/emguard.db"; }
+# what `emguard quarantine` reads: the quarantine in $Q whatever the milter
+# runs with
+QCLI=$TMP/cli.conf
+printf 'DataStore sqlite:%s/emguard.db\nQuarantineDir %s\n' "$Q" "$Q" >"$QCLI"
+# entry ID: status, envelope, verdict, reason, Message-ID, size and SHA-256
+# of entry ID as `emguard quarantine show --json` gives them, one a line
+entry() {
+	"$EMGUARD" quarantine show --json -c "$QCLI" "$1" 2>/dev/null |
+		python3 -c 'import json, sys
+e = json.load(sys.stdin)
+for k in ("status", "mail_from", "rcpts", "client_ip", "action", "reason",
+          "message_id", "size", "sha256"):
+    print(",".join(e[k]) if isinstance(e[k], list) else e[k])'
+}
+# entries: how many entries the quarantine has
+entries() {
+	"$EMGUARD" quarantine list --json --status all -c "$QCLI" | wc -l
+}
 # crlf FILE: FILE with CRLF line ends, as miltertest sends it
 crlf() { python3 -c 'import re, sys; sys.stdout.buffer.write(re.sub(rb"\r?\n", b"\r\n", open(sys.argv[1], "rb").read()))' "$1"; }
 # qid_of QID: the quarantine_id logged for queue id QID
@@ -231,8 +235,12 @@ expect "store: logged with the entry id and the time the store took" \
 	test "$(logged 'STORE1: from=<x@attacker.invalid> .* action=quarantine .* quarantine_id=[0-9]{8}-[0-9a-f]{12} store_ms=[0-9.]+$')" -eq 1
 id=$(qid_of STORE1)
 crlf "$LUA/spoof.eml" >"$TMP/spoof.crlf"
-expect "store: the entry's file holds the exact bytes received" \
-	cmp -s "$Q/$id.eml" "$TMP/spoof.crlf"
+"$EMGUARD" quarantine export -c "$QCLI" "$id" >"$TMP/export" 2>&1
+expect "store: emguard quarantine export gives the exact bytes received" \
+	cmp -s "$TMP/export" "$TMP/spoof.crlf"
+expect "store: stored by milter@$(uname -n) in the audit trail" \
+	sh -c '"$1" quarantine audit -c "$2" "$3" | grep -q "  milter@$4  *store "' \
+	sh "$EMGUARD" "$QCLI" "$id" "$(uname -n)"
 entry "$id" >"$TMP/entry"
 printf '%s\n' held x@attacker.invalid bob@example-corp.test 192.0.2.1 \
 	quarantine 'spoofed sender' s1@attacker.invalid \
