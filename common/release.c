@@ -1087,8 +1087,8 @@ release_entry(emg_quarantine_t *q, const char *id, const char *const *to,
 	st = release_entry_send(q, e, rcpts, n_rcpts,
 	                        method != NULL ? method : "(none)", actor,
 	                        result, sizeof(result));
-	release_detail(detail, sizeof(detail), again, rcpts, n_rcpts,
-	               method != NULL ? method : "(none)", result);
+	release_detail(detail, sizeof(detail), again && st == EMG_OK, rcpts,
+	               n_rcpts, method != NULL ? method : "(none)", result);
 	if (st != EMG_OK) {
 		/* the entry stays as it was; the attempt is on record */
 		emg_quarantine_audit_add(q, id, actor, "release-failed",
