@@ -236,6 +236,30 @@ verdict "plain HTTP: no Secure, no HSTS"
 A="-b $JAR -c $JAR"
 SID=$(awk '$6 == "emguard_session" { print $7 }' "$JAR")
 
+# Four connections at once on one session: its last use is written by
+# each, and none may read another's later time as an expired session.
+python3 - "$URL" "$SID" <<'PY'
+import http.client, sys, threading, urllib.parse
+url, sid = urllib.parse.urlsplit(sys.argv[1]), sys.argv[2]
+status = []
+def worker():
+    c = http.client.HTTPConnection(url.hostname, url.port, timeout=30)
+    for _ in range(200):
+        c.request("GET", "/healthz", headers={"Cookie": "emguard_session=" + sid})
+        c.getresponse().read()
+    c.request("GET", "/audit", headers={"Cookie": "emguard_session=" + sid})
+    r = c.getresponse()
+    r.read()
+    status.append(r.status)
+threads = [threading.Thread(target=worker) for _ in range(4)]
+for t in threads:
+    t.start()
+for t in threads:
+    t.join()
+sys.exit(0 if status == [200] * 4 else 1)
+PY
+verdict "parallel requests keep the session"
+
 # ---- the list ---------------------------------------------------------------
 rows() { grep -c '<tr class="entry"' "$B"; }
 req $A "$URL/"

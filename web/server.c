@@ -89,6 +89,14 @@ server_now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
+/* Milliseconds from THEN to NOW; 0 when another thread, which read the
+ * clock later, stored a THEN after this thread's NOW. */
+static uint64_t
+server_elapsed(uint64_t now, uint64_t then)
+{
+	return now > then ? now - then : 0;
+}
+
 void
 web_log(const char *fmt, ...)
 {
@@ -228,10 +236,11 @@ server_session_load(web_req_t *r)
 	if (!server_token_shaped(sid))
 		return;
 	web_server_t *s = r->srv;
-	uint64_t now = server_now_ms();
 	pthread_mutex_lock(&s->smu);
+	uint64_t now = server_now_ms();
 	server_session_t *ss = server_session_find(s, sid);
-	if (ss != NULL && now - ss->last_ms > r->cfg->web_session_timeout_ms) {
+	if (ss != NULL &&
+	    server_elapsed(now, ss->last_ms) > r->cfg->web_session_timeout_ms) {
 		OPENSSL_cleanse(ss, sizeof(*ss));
 		ss = NULL;
 		r->clear_session_cookie = true;
@@ -385,7 +394,7 @@ server_limit_fail(web_server_t *s, const char *key, uint64_t now)
 {
 	pthread_mutex_lock(&s->lmu);
 	server_limit_t *l = server_limit_find(s, key, true, now);
-	if (now - l->first_ms > SERVER_LIMIT_WINDOW_MS) {
+	if (server_elapsed(now, l->first_ms) > SERVER_LIMIT_WINDOW_MS) {
 		l->failures = 0;
 		l->first_ms = now;
 	}
