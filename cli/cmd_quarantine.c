@@ -47,6 +47,7 @@
 #include "config.h"
 #include "emguard.h"
 #include "input.h"
+#include "quarantine_show.h"
 #include "release.h"
 #include "termsafe.h"
 
@@ -62,8 +63,6 @@
 #define QCMD_MAX_AGE_DAYS 36500L
 /* No bound on the IDs or PATHs of one command line but the system's. */
 #define QCMD_MANY 1000000
-/* Nesting of the attachment tree shown. */
-#define QCMD_MAX_DEPTH 32
 
 /* Which options a sub-command takes. */
 enum {
@@ -386,386 +385,6 @@ qcmd_get(const qcmd_t *c, const char *id)
 	return NULL;
 }
 
-/* ---- JSON --------------------------------------------------------------- */
-
-/* The stored report is json-c's output (lib/report.c), but the emguard
- * command does not link json-c and the text names message content: a
- * small reader, bounded in depth and nodes, that takes only JSON, and a
- * writer for list and show --json. */
-#define QJ_DEPTH_MAX 64
-#define QJ_NODES_MAX 200000
-
-typedef enum qj_type {
-	QJ_NULL,
-	QJ_BOOL,
-	QJ_NUM,
-	QJ_STR,
-	QJ_ARR,
-	QJ_OBJ
-} qj_type_t;
-
-typedef struct qj {
-	qj_type_t type;
-	char *key; /* the member's name inside an object */
-	char
-	    *text; /* QJ_STR the value (UTF-8), QJ_NUM and QJ_BOOL as written */
-	struct qj *child, *next;
-} qj_t;
-
-typedef struct qj_parser {
-	const char *p, *end;
-	size_t nodes;
-} qj_parser_t;
-
-static void
-qj_free(qj_t *v)
-{
-	/* siblings in a loop, children by recursion: depth is bounded */
-	while (v != NULL) {
-		qj_t *next = v->next;
-		qj_free(v->child);
-		free(v->key);
-		free(v->text);
-		free(v);
-		v = next;
-	}
-}
-
-static void
-qj_space(qj_parser_t *ps)
-{
-	while (ps->p < ps->end && strchr(" \t\r\n", *ps->p) != NULL)
-		ps->p++;
-}
-
-/* Append code point CP as UTF-8 to OUT at *N. */
-static void
-qj_utf8(char *out, size_t *n, unsigned cp)
-{
-	if (cp < 0x80)
-		out[(*n)++] = (char)cp;
-	else if (cp < 0x800) {
-		out[(*n)++] = (char)(0xc0 | cp >> 6);
-		out[(*n)++] = (char)(0x80 | (cp & 0x3f));
-	} else if (cp < 0x10000) {
-		out[(*n)++] = (char)(0xe0 | cp >> 12);
-		out[(*n)++] = (char)(0x80 | ((cp >> 6) & 0x3f));
-		out[(*n)++] = (char)(0x80 | (cp & 0x3f));
-	} else {
-		out[(*n)++] = (char)(0xf0 | cp >> 18);
-		out[(*n)++] = (char)(0x80 | ((cp >> 12) & 0x3f));
-		out[(*n)++] = (char)(0x80 | ((cp >> 6) & 0x3f));
-		out[(*n)++] = (char)(0x80 | (cp & 0x3f));
-	}
-}
-
-/* Four hex digits at P, or -1. */
-static long
-qj_hex4(const char *p, const char *end)
-{
-	char buf[5] = "";
-	if (end - p < 4)
-		return -1;
-	memcpy(buf, p, 4);
-	char *stop;
-	long v = strtol(buf, &stop, 16);
-	return *stop == '\0' && strspn(buf, "0123456789abcdefABCDEF") == 4 ? v
-	                                                                   : -1;
-}
-
-/* The string at ps->p (after its quote), decoded; NULL when it is no
- * JSON string.  A lone surrogate becomes U+FFFD. */
-static char *
-qj_string(qj_parser_t *ps)
-{
-	/* escapes only shrink, and \uXXXX takes at most 3 bytes of UTF-8 */
-	char *out = malloc((size_t)(ps->end - ps->p) + 1);
-	size_t n = 0;
-	while (out != NULL && ps->p < ps->end && *ps->p != '"') {
-		unsigned char c = (unsigned char)*ps->p++;
-		if (c < 0x20)
-			break;
-		if (c != '\\') {
-			out[n++] = (char)c;
-			continue;
-		}
-		const char *esc =
-		    ps->p < ps->end ? strchr("\"\\/bfnrt", *ps->p) : NULL;
-		if (esc != NULL && *esc != '\0') {
-			out[n++] = "\"\\/\b\f\n\r\t"[esc - "\"\\/bfnrt"];
-			ps->p++;
-			continue;
-		}
-		long cp = ps->p < ps->end && *ps->p == 'u'
-		              ? qj_hex4(ps->p + 1, ps->end)
-		              : -1;
-		if (cp < 0)
-			break;
-		ps->p += 5;
-		if (cp >= 0xd800 && cp < 0xdc00 && ps->end - ps->p >= 6 &&
-		    ps->p[0] == '\\' && ps->p[1] == 'u') {
-			long lo = qj_hex4(ps->p + 2, ps->end);
-			if (lo >= 0xdc00 && lo < 0xe000) {
-				cp = 0x10000 + ((cp - 0xd800) << 10) +
-				     (lo - 0xdc00);
-				ps->p += 6;
-			}
-		}
-		qj_utf8(out, &n,
-		        cp >= 0xd800 && cp < 0xe000 ? 0xfffd : (unsigned)cp);
-	}
-	if (out == NULL || ps->p >= ps->end || *ps->p != '"') {
-		free(out);
-		return NULL;
-	}
-	ps->p++;
-	out[n] = '\0';
-	return out;
-}
-
-static qj_t *qj_value(qj_parser_t *ps, unsigned depth);
-
-/* The members or elements of an object or array V, after its bracket. */
-static bool
-qj_items(qj_parser_t *ps, qj_t *v, unsigned depth)
-{
-	char close = v->type == QJ_ARR ? ']' : '}';
-	qj_t **tail = &v->child;
-	qj_space(ps);
-	if (ps->p < ps->end && *ps->p == close) {
-		ps->p++;
-		return true;
-	}
-	/* bounded by the text and QJ_NODES_MAX */
-	for (;;) {
-		char *key = NULL;
-		qj_space(ps);
-		if (v->type == QJ_OBJ) {
-			if (ps->p >= ps->end || *ps->p != '"')
-				return false;
-			ps->p++;
-			key = qj_string(ps);
-			qj_space(ps);
-			if (key == NULL || ps->p >= ps->end ||
-			    *ps->p++ != ':') {
-				free(key);
-				return false;
-			}
-		}
-		qj_t *item = qj_value(ps, depth + 1);
-		if (item == NULL) {
-			free(key);
-			return false;
-		}
-		item->key = key;
-		*tail = item;
-		tail = &item->next;
-		qj_space(ps);
-		if (ps->p < ps->end && *ps->p == ',') {
-			ps->p++;
-			continue;
-		}
-		if (ps->p < ps->end && *ps->p++ == close)
-			return true;
-		return false;
-	}
-}
-
-static qj_t *
-qj_value(qj_parser_t *ps, unsigned depth)
-{
-	qj_space(ps);
-	if (ps->p >= ps->end || depth > QJ_DEPTH_MAX ||
-	    ++ps->nodes > QJ_NODES_MAX)
-		return NULL;
-	qj_t *v = calloc(1, sizeof(*v));
-	if (v == NULL)
-		return NULL;
-	char c = *ps->p;
-	size_t left = (size_t)(ps->end - ps->p);
-	bool ok = true;
-	if (c == '{' || c == '[') {
-		v->type = c == '{' ? QJ_OBJ : QJ_ARR;
-		ps->p++;
-		ok = qj_items(ps, v, depth);
-	} else if (c == '"') {
-		v->type = QJ_STR;
-		ps->p++;
-		ok = (v->text = qj_string(ps)) != NULL;
-	} else if (left >= 4 && strncmp(ps->p, "null", 4) == 0) {
-		ps->p += 4;
-	} else if ((left >= 4 && strncmp(ps->p, "true", 4) == 0) ||
-	           (left >= 5 && strncmp(ps->p, "false", 5) == 0)) {
-		v->type = QJ_BOOL;
-		v->text = strdup(c == 't' ? "true" : "false");
-		ps->p += c == 't' ? 4 : 5;
-		ok = v->text != NULL;
-	} else {
-		/* -?digits[.digits][e[+-]digits] */
-		const char *s = ps->p;
-		size_t n = strspn(s, "-+0123456789.eE");
-		n = n < left ? n : left;
-		char *end = NULL;
-		char buf[64];
-		snprintf(buf, sizeof(buf), "%.*s", (int)(n < 63 ? n : 63), s);
-		strtod(buf, &end);
-		v->type = QJ_NUM;
-		ok = n > 0 && n < 63 && *end == '\0' &&
-		     (s[0] == '-' || isdigit((unsigned char)s[0])) &&
-		     (v->text = strdup(buf)) != NULL;
-		ps->p += n;
-	}
-	if (!ok) {
-		qj_free(v);
-		return NULL;
-	}
-	return v;
-}
-
-/* TEXT as a JSON tree, or NULL when it is not JSON. */
-static qj_t *
-qj_parse(const char *text)
-{
-	qj_parser_t ps = {.p = text, .end = text + strlen(text)};
-	qj_t *v = qj_value(&ps, 0);
-	qj_space(&ps);
-	if (v != NULL && ps.p != ps.end) {
-		qj_free(v);
-		v = NULL;
-	}
-	return v;
-}
-
-/* Member KEY of object O, or NULL. */
-static const qj_t *
-qj_get(const qj_t *o, const char *key)
-{
-	for (const qj_t *m = o && o->type == QJ_OBJ ? o->child : NULL; m;
-	     m = m->next)
-		if (strcmp(m->key, key) == 0)
-			return m;
-	return NULL;
-}
-
-/* The string member KEY of O, or "". */
-static const char *
-qj_str(const qj_t *o, const char *key)
-{
-	const qj_t *v = qj_get(o, key);
-	return v != NULL && v->type == QJ_STR ? v->text : "";
-}
-
-/* The elements of the array member KEY of O, or NULL. */
-static const qj_t *
-qj_items_of(const qj_t *o, const char *key)
-{
-	const qj_t *v = qj_get(o, key);
-	return v != NULL && v->type == QJ_ARR ? v->child : NULL;
-}
-
-/* S as a JSON string: quotes, backslashes and control characters
- * escaped, UTF-8 kept. */
-static void
-qj_write_str(const char *s)
-{
-	fputc('"', stdout);
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		if (*p == '"' || *p == '\\')
-			printf("\\%c", *p);
-		else if (*p < 0x20 || *p == 0x7f)
-			printf("\\u%04x", *p);
-		else
-			fputc(*p, stdout);
-	}
-	fputc('"', stdout);
-}
-
-/* V compact, on no more than one line. */
-static void
-qj_write(const qj_t *v)
-{
-	if (v == NULL || v->type == QJ_NULL) {
-		fputs("null", stdout);
-		return;
-	}
-	if (v->type == QJ_STR) {
-		qj_write_str(v->text);
-		return;
-	}
-	if (v->type == QJ_NUM || v->type == QJ_BOOL) {
-		fputs(v->text, stdout);
-		return;
-	}
-	fputc(v->type == QJ_OBJ ? '{' : '[', stdout);
-	for (const qj_t *m = v->child; m; m = m->next) {
-		if (m != v->child)
-			fputc(',', stdout);
-		if (v->type == QJ_OBJ) {
-			qj_write_str(m->key);
-			fputc(':', stdout);
-		}
-		qj_write(m);
-	}
-	fputc(v->type == QJ_OBJ ? '}' : ']', stdout);
-}
-
-/* ,"KEY":"S" */
-static void
-qj_member_str(const char *key, const char *s)
-{
-	printf(",\"%s\":", key);
-	qj_write_str(s);
-}
-
-/* Entry E as one line of JSON: every field, the arrival time as RFC 3339
- * UTC and as Unix seconds, the symbols as an array, and the scan report
- * (null when it does not parse). */
-static void
-qcmd_entry_json(const emg_qentry_t *e)
-{
-	char when[64];
-	time_t t = (time_t)e->arrived;
-	struct tm tm;
-	if (gmtime_r(&t, &tm) == NULL ||
-	    strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-		when[0] = '\0';
-	printf("{\"id\":");
-	qj_write_str(e->id);
-	qj_member_str("arrived", when);
-	printf(",\"arrived_epoch\":%" PRId64, e->arrived);
-	qj_member_str("status", emg_qstatus_name(e->status));
-	qj_member_str("mail_from", e->mail_from);
-	fputs(",\"rcpts\":[", stdout);
-	for (size_t i = 0; i < e->n_rcpts; i++) {
-		fputs(i ? "," : "", stdout);
-		qj_write_str(e->rcpts[i]);
-	}
-	fputc(']', stdout);
-	qj_member_str("client_ip", e->client_ip);
-	qj_member_str("helo", e->helo);
-	qj_member_str("from", e->from_header);
-	qj_member_str("subject", e->subject);
-	qj_member_str("message_id", e->message_id);
-	printf(",\"score\":%.1f", e->score);
-	qj_member_str("action", e->action);
-	qj_member_str("reason", e->reason);
-	fputs(",\"symbols\":[", stdout);
-	for (const char *p = e->symbols; *p != '\0';) {
-		size_t n = strcspn(p, ",");
-		printf("%s\"%.*s\"", p == e->symbols ? "" : ",", (int)n, p);
-		p += n + (p[n] == ',');
-	}
-	fputc(']', stdout);
-	qj_member_str("host", e->host);
-	printf(",\"size\":%" PRIu64, e->size);
-	qj_member_str("sha256", e->sha256);
-	qj_t *rep = qj_parse(e->report_json);
-	fputs(",\"report\":", stdout);
-	qj_write(rep);
-	qj_free(rep);
-	fputs("}\n", stdout);
-}
-
 /* ---- list --------------------------------------------------------------- */
 
 /* Widths of the table's free columns for COLS terminal columns. */
@@ -879,7 +498,7 @@ qcmd_list(qcmd_t *c)
 			return qcmd_failed(c, "list", st);
 		for (size_t i = 0; i < n; i++) {
 			if (o->json)
-				qcmd_entry_json(list[i]);
+				qshow_entry_json(list[i]);
 			else
 				qcmd_table_row(list[i], &l);
 		}
@@ -898,159 +517,6 @@ qcmd_list(qcmd_t *c)
 }
 
 /* ---- show --------------------------------------------------------------- */
-
-/* "Label:" in a 14-column field, then S neutralised. */
-static void
-qcmd_field(const char *label, const char *s)
-{
-	printf("  %-12s", label);
-	termsafe_puts(stdout, s);
-	fputc('\n', stdout);
-}
-
-/* The library's description of SYMBOL, or NULL. */
-static const char *
-qcmd_symbol_help(const char *symbol)
-{
-	const char *name, *cat, *desc;
-	double score;
-	/* bounded: the library's symbol table */
-	for (size_t i = 0; emg_symbol_at(i, &name, &cat, &score, &desc); i++)
-		if (strcmp(name, symbol) == 0)
-			return desc;
-	return NULL;
-}
-
-static void
-qcmd_show_findings(const qj_t *rep)
-{
-	size_t n = 0;
-	for (const qj_t *f = qj_items_of(rep, "findings"); f; f = f->next)
-		n++;
-	printf("\nFindings (%zu)\n", n);
-	for (const qj_t *f = qj_items_of(rep, "findings"); f; f = f->next) {
-		const qj_t *sc = qj_get(f, "score");
-		char score[32];
-		snprintf(score, sizeof(score), "%+.1f",
-		         sc && sc->type == QJ_NUM ? strtod(sc->text, NULL)
-		                                  : 0.0);
-		const char *sym = qj_str(f, "symbol");
-		printf("  %6s  ", score);
-		termsafe_puts(stdout, sym);
-		fputs("  ", stdout);
-		termsafe_puts(stdout, qj_str(f, "category"));
-		fputc('\n', stdout);
-		const char *help = qcmd_symbol_help(sym);
-		const char *lines[] = {help ? help : "", qj_str(f, "detail"),
-		                       qj_str(f, "object")};
-		for (int k = 0; k < 3; k++) {
-			if (lines[k][0] == '\0')
-				continue;
-			fputs(k == 2 ? "          in: " : "          ", stdout);
-			termsafe_puts(stdout, lines[k]);
-			fputc('\n', stdout);
-		}
-	}
-}
-
-/* One node of the attachment tree and its children, DEPTH deep (the
- * reader bounds the depth too). */
-static void
-qcmd_show_node(const qj_t *a, int depth)
-{
-	/* "container": what the node was taken out of */
-	static const char *const texts[] = {"container", "encryption",
-	                                    "opened_with"};
-	static const char *const labels[] = {"from", "encryption",
-	                                     "opened with"};
-	static const char *const flags[] = {"encrypted", "password_failed",
-	                                    "unsafe_name"};
-	printf("%*s- ", 2 + 2 * depth, "");
-	const char *name = qj_str(a, "name"), *type = qj_str(a, "type");
-	termsafe_puts(stdout, name[0] ? name : "(no name)");
-	fputs("  ", stdout);
-	termsafe_puts(stdout, type);
-	const char *declared = qj_str(a, "declared_type");
-	if (declared[0] && strcmp(declared, type) != 0) {
-		fputs(" (declared ", stdout);
-		termsafe_puts(stdout, declared);
-		fputc(')', stdout);
-	}
-	const qj_t *v = qj_get(a, "size");
-	if (v != NULL && v->type == QJ_NUM)
-		printf(", %s bytes", v->text);
-	v = qj_get(a, "full_size");
-	if (v != NULL && v->type == QJ_NUM)
-		printf(" (%s unpacked)", v->text);
-	for (int i = 0; i < 3; i++)
-		if (qj_str(a, texts[i])[0]) {
-			printf(", %s ", labels[i]);
-			termsafe_puts(stdout, qj_str(a, texts[i]));
-		}
-	for (int i = 0; i < 3; i++)
-		if ((v = qj_get(a, flags[i])) && v->type == QJ_BOOL &&
-		    v->text[0] == 't')
-			printf(", %s", flags[i]);
-	for (v = qj_items_of(a, "findings"); v; v = v->next) {
-		fputs(v == qj_items_of(a, "findings") ? "  [" : ", ", stdout);
-		termsafe_puts(stdout, v->type == QJ_STR ? v->text : "?");
-		fputs(v->next ? "" : "]", stdout);
-	}
-	printf("\n%*ssha256 ", 4 + 2 * depth, "");
-	termsafe_puts(stdout, qj_str(a, "sha256"));
-	fputc('\n', stdout);
-	v = qj_items_of(a, "children");
-	if (v != NULL && depth + 1 >= QCMD_MAX_DEPTH) {
-		printf("%*s(deeper levels not shown)\n", 4 + 2 * depth, "");
-		return;
-	}
-	for (; v; v = v->next)
-		qcmd_show_node(v, depth + 1);
-}
-
-static void
-qcmd_show_attachments(const qj_t *rep)
-{
-	size_t n = 0;
-	for (const qj_t *a = qj_items_of(rep, "attachments"); a; a = a->next)
-		n++;
-	printf("\nAttachments (%zu)\n", n);
-	for (const qj_t *a = qj_items_of(rep, "attachments"); a; a = a->next)
-		qcmd_show_node(a, 0);
-}
-
-/* The header block of DATA, one unfolded field a line: a continuation
- * line's leading blanks become one space. */
-static void
-qcmd_show_headers(const char *data, size_t len)
-{
-	fputs("\nHeaders\n", stdout);
-	size_t i = 0;
-	bool open = false;
-	/* bounded by LEN: every round takes one line */
-	while (i < len) {
-		const char *nl = memchr(data + i, '\n', len - i);
-		size_t end = nl ? (size_t)(nl - data) : len;
-		size_t stop = end > i && data[end - 1] == '\r' ? end - 1 : end;
-		if (stop == i)
-			break; /* the empty line ends the header block */
-		bool cont = data[i] == ' ' || data[i] == '\t';
-		if (cont && open) {
-			size_t k = i;
-			while (k < stop && (data[k] == ' ' || data[k] == '\t'))
-				k++;
-			fputc(' ', stdout);
-			termsafe_write(stdout, data + k, stop - k);
-		} else {
-			fputs(open ? "\n  " : "  ", stdout);
-			termsafe_write(stdout, data + i, stop - i);
-			open = true;
-		}
-		i = end + 1;
-	}
-	if (open)
-		fputc('\n', stdout);
-}
 
 /* The audit trail of ID (NULL: every entry), oldest first, at most
  * LIMIT lines (0: all). */
@@ -1080,34 +546,6 @@ qcmd_show_audit(const qcmd_t *c, const char *id, size_t limit)
 	return 0;
 }
 
-static void
-qcmd_show_entry(const emg_qentry_t *e)
-{
-	char when[64], size[96];
-	printf("Entry %s\n", e->id);
-	qcmd_field("Status:", emg_qstatus_name(e->status));
-	qcmd_field("Arrived:",
-	           qcmd_time(e->arrived, false, when, sizeof(when)));
-	qcmd_field("Stored on:", e->host);
-	snprintf(size, sizeof(size), "%" PRIu64 " bytes, sha256 %s", e->size,
-	         e->sha256);
-	qcmd_field("Size:", size);
-	fputs("\nEnvelope\n", stdout);
-	qcmd_field("MAIL FROM:", e->mail_from[0] ? e->mail_from : "<>");
-	for (size_t i = 0; i < e->n_rcpts; i++)
-		qcmd_field(i == 0 ? "RCPT TO:" : "", e->rcpts[i]);
-	qcmd_field("Client:", e->client_ip);
-	qcmd_field("HELO:", e->helo);
-	fputs("\nVerdict\n", stdout);
-	snprintf(size, sizeof(size), "%.1f", e->score);
-	qcmd_field("Score:", size);
-	qcmd_field("Action:", e->action);
-	qcmd_field("Reason:", e->reason);
-	qcmd_field("From:", e->from_header);
-	qcmd_field("Subject:", e->subject);
-	qcmd_field("Message-ID:", e->message_id);
-}
-
 static int
 qcmd_show(qcmd_t *c)
 {
@@ -1116,24 +554,20 @@ qcmd_show(qcmd_t *c)
 		return 2;
 	int rc = 0;
 	if (c->opt->json) {
-		qcmd_entry_json(e);
+		qshow_entry_json(e);
 		emg_qentry_free(e);
 		return 0;
 	}
-	qcmd_show_entry(e);
-	qj_t *rep = qj_parse(e->report_json);
-	if (rep == NULL && e->report_json[0] != '\0')
-		fputs("\n(the stored scan report does not parse)\n", stdout);
-	qcmd_show_findings(rep);
-	qcmd_show_attachments(rep);
-	qj_free(rep);
+	char when[64];
+	qshow_entry(e, qcmd_time(e->arrived, false, when, sizeof(when)));
+	qshow_report(e->report_json);
 	void *data = NULL;
 	size_t len = 0;
 	emg_status_t st = e->status == EMG_QSTATUS_DELETED
 	                      ? EMG_EINVAL
 	                      : emg_quarantine_read(c->q, e->id, &data, &len);
 	if (st == EMG_OK)
-		qcmd_show_headers(data, len);
+		qshow_headers(data, len);
 	else if (e->status == EMG_QSTATUS_DELETED)
 		fputs("\nHeaders\n  (deleted: the message is gone)\n", stdout);
 	else
