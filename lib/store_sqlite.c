@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "store.h"
@@ -323,8 +324,20 @@ sqlite_setup(sqlite_store_t *s)
 	emg_status_t st = sqlite_pragma(s, "PRAGMA journal_mode", mode,
 	                                sizeof(mode));
 	if (st == EMG_OK && strcmp(mode, "wal") != 0) {
-		st = sqlite_pragma(s, "PRAGMA journal_mode=WAL", mode,
-		                   sizeof(mode));
+		/* The switch needs the database to itself, and SQLite may
+		 * answer BUSY at once, without the busy handler, while other
+		 * connections open the same new file: retry for up to
+		 * SQLITE_BUSY_MS. */
+		for (int waited = 0;; waited += 10) {
+			st = sqlite_pragma(s, "PRAGMA journal_mode=WAL", mode,
+			                   sizeof(mode));
+			int rc = sqlite3_errcode(s->db) & 0xff;
+			if (st == EMG_OK || waited >= SQLITE_BUSY_MS ||
+			    (rc != SQLITE_BUSY && rc != SQLITE_LOCKED))
+				break;
+			struct timespec pause = {0, 10 * 1000 * 1000};
+			nanosleep(&pause, NULL);
+		}
 		if (st == EMG_OK && strcmp(mode, "wal") != 0) {
 			snprintf(s->base.err, sizeof(s->base.err),
 			         "sqlite: cannot switch to WAL (mode %s)",
