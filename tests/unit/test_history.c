@@ -34,33 +34,9 @@ typedef struct hist_env {
 	char dsn[1024];
 } hist_env_t;
 
-static const char *
-pg_conninfo(void)
-{
-	const char *c = getenv("EMGUARD_TEST_PG");
-	return c != NULL && *c != '\0' ? c : NULL;
-}
-
-/* A raw connection to the test server, for making and dropping schemas. */
-static store_t *
-pg_admin(void)
-{
-	char dsn[1024], err[256] = "";
-	store_t *s = NULL;
-	const char *c = pg_conninfo();
-	bool uri = strncmp(c, "postgres", 8) == 0 && strstr(c, "://");
-
-	snprintf(dsn, sizeof(dsn), "%s%s", uri ? "" : "postgresql:", c);
-	ck_assert_msg(store_open(dsn, STORE_CREATE, &s, err, sizeof(err)) ==
-	                  EMG_OK,
-	              "%s", err);
-	return s;
-}
-
 static void
 env_setup(hist_env_t *e, int backend)
 {
-	static unsigned serial;
 	memset(e, 0, sizeof(*e));
 	e->backend = backend;
 	if (backend == B_SQLITE) {
@@ -71,23 +47,8 @@ env_setup(hist_env_t *e, int backend)
 		         e->dir);
 		return;
 	}
-	snprintf(e->schema, sizeof(e->schema), "emgtest_%ld_%u",
-	         (long)getpid(), serial++);
-	store_t *s = pg_admin();
-	/* The schema name is ours (pid and a counter), not data. */
-	char sql[128];
-	snprintf(sql, sizeof(sql), "CREATE SCHEMA %s", e->schema);
-	ck_assert_int_eq(store_exec(s, sql, NULL, 0, NULL), EMG_OK);
-	store_close(s);
-	const char *c = pg_conninfo();
-	if (strncmp(c, "postgres", 8) == 0 && strstr(c, "://"))
-		snprintf(e->dsn, sizeof(e->dsn),
-		         "%s%soptions=-csearch_path%%3D%s", c,
-		         strchr(c, '?') ? "&" : "?", e->schema);
-	else
-		snprintf(e->dsn, sizeof(e->dsn),
-		         "postgresql:%s options=-csearch_path=%s", c,
-		         e->schema);
+	tu_pg_schema("emgtest", e->schema, sizeof(e->schema), e->dsn,
+	             sizeof(e->dsn));
 }
 
 static void
@@ -99,11 +60,7 @@ env_done(hist_env_t *e)
 		ck_assert_int_eq(system(cmd), 0);
 		return;
 	}
-	char stmt[128];
-	snprintf(stmt, sizeof(stmt), "DROP SCHEMA %s CASCADE", e->schema);
-	store_t *s = pg_admin();
-	ck_assert_int_eq(store_exec(s, stmt, NULL, 0, NULL), EMG_OK);
-	store_close(s);
+	tu_pg_drop_schema(e->schema);
 }
 
 static history_t *
@@ -819,7 +776,7 @@ int
 main(void)
 {
 	Suite *s = suite_create("history");
-	int backends = pg_conninfo() != NULL ? 2 : 1;
+	int backends = tu_pg_conninfo() != NULL ? 2 : 1;
 	const TTest *tests[] = {
 	    test_idempotent,  test_lookup_message, test_correspondents,
 	    test_domains,     test_names,          test_prune,

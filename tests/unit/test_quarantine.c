@@ -44,54 +44,6 @@ typedef struct qenv {
 	emg_config_t *cfg;
 } qenv_t;
 
-static const char *
-pg_conninfo(void)
-{
-	const char *c = getenv("EMGUARD_TEST_PG");
-	return c != NULL && *c != '\0' ? c : NULL;
-}
-
-/* A raw connection to the test server, for making and dropping schemas. */
-static store_t *
-pg_admin(void)
-{
-	char dsn[1024], err[256] = "";
-	store_t *s = NULL;
-	const char *c = pg_conninfo();
-	bool uri = strncmp(c, "postgres", 8) == 0 && strstr(c, "://");
-
-	snprintf(dsn, sizeof(dsn), "%s%s", uri ? "" : "postgresql:", c);
-	ck_assert_msg(store_open(dsn, STORE_CREATE, &s, err, sizeof(err)) ==
-	                  EMG_OK,
-	              "%s", err);
-	return s;
-}
-
-/* The DSN of a schema of its own on the test server. */
-static void
-pg_schema_dsn(qenv_t *e)
-{
-	static unsigned serial;
-	char sql[128];
-
-	snprintf(e->schema, sizeof(e->schema), "emgq_%ld_%u", (long)getpid(),
-	         serial++);
-	store_t *s = pg_admin();
-	/* The schema name is ours (pid and a counter), not data. */
-	snprintf(sql, sizeof(sql), "CREATE SCHEMA %s", e->schema);
-	ck_assert_int_eq(store_exec(s, sql, NULL, 0, NULL), EMG_OK);
-	store_close(s);
-	const char *c = pg_conninfo();
-	if (strncmp(c, "postgres", 8) == 0 && strstr(c, "://"))
-		snprintf(e->dsn, sizeof(e->dsn),
-		         "%s%soptions=-csearch_path%%3D%s", c,
-		         strchr(c, '?') ? "&" : "?", e->schema);
-	else
-		snprintf(e->dsn, sizeof(e->dsn),
-		         "postgresql:%s options=-csearch_path=%s", c,
-		         e->schema);
-}
-
 static void
 env_setup(qenv_t *e, int backend)
 {
@@ -107,7 +59,8 @@ env_setup(qenv_t *e, int backend)
 		snprintf(e->dsn, sizeof(e->dsn), "sqlite:%s/emguard.db",
 		         e->dir);
 	else
-		pg_schema_dsn(e);
+		tu_pg_schema("emgq", e->schema, sizeof(e->schema), e->dsn,
+		             sizeof(e->dsn));
 	snprintf(conf, sizeof(conf),
 	         "DataStore \"%s\"\nQuarantineDir %s\nQuarantineRetention 9\n",
 	         e->dsn, e->qdir);
@@ -125,10 +78,7 @@ env_done(qenv_t *e)
 	ck_assert_int_eq(system(cmd), 0);
 	if (e->backend != B_PG)
 		return;
-	snprintf(cmd, sizeof(cmd), "DROP SCHEMA %s CASCADE", e->schema);
-	store_t *s = pg_admin();
-	ck_assert_int_eq(store_exec(s, cmd, NULL, 0, NULL), EMG_OK);
-	store_close(s);
+	tu_pg_drop_schema(e->schema);
 }
 
 static emg_quarantine_t *
@@ -1156,7 +1106,7 @@ int
 main(void)
 {
 	Suite *s = suite_create("quarantine");
-	int backends = pg_conninfo() != NULL ? 2 : 1;
+	int backends = tu_pg_conninfo() != NULL ? 2 : 1;
 	const TTest *tests[] = {
 	    test_roundtrip,  test_japanese, test_filters, test_status,
 	    test_audit,      test_purge,    test_recover, test_sha_mismatch,

@@ -6,10 +6,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <gsf/gsf.h>
 
 #include "config.h"
+#include "store.h"
 
 emg_config_t *
 tu_config(const char *text)
@@ -52,7 +54,8 @@ tu_symbols(const emg_report_t *r)
 	for (size_t i = 0; i < emg_report_finding_count(r); i++) {
 		const emg_finding_t *f = emg_report_finding(r, i);
 		int n = snprintf(buf + off, sizeof(buf) - off, "%s%s(%s)",
-		                 i ? "," : "", f->symbol, f->detail ? f->detail : "");
+		                 i ? "," : "", f->symbol,
+		                 f->detail ? f->detail : "");
 		if (n < 0 || (size_t)n >= sizeof(buf) - off)
 			break;
 		off += (size_t)n;
@@ -79,8 +82,8 @@ typedef struct tu_cfb_dir {
 } tu_cfb_dir_t;
 
 static GsfOutfile *
-tu_cfb_storage(GsfOutfile *root, tu_cfb_dir_t *dirs, size_t *n_dirs,
-               size_t cap, const char *path, size_t prefix)
+tu_cfb_storage(GsfOutfile *root, tu_cfb_dir_t *dirs, size_t *n_dirs, size_t cap,
+               const char *path, size_t prefix)
 {
 	if (prefix == 0)
 		return root;
@@ -116,8 +119,8 @@ tu_cfb_build(const tu_cfb_stream_t *streams, size_t n, size_t *len)
 		const char *p = streams[i].path;
 		const char *slash = strrchr(p, '/');
 		size_t prefix = slash != NULL ? (size_t)(slash - p) : 0;
-		GsfOutfile *dir = tu_cfb_storage(root, dirs, &n_dirs, 64, p,
-		                                 prefix);
+		GsfOutfile *dir =
+		    tu_cfb_storage(root, dirs, &n_dirs, 64, p, prefix);
 		GsfOutput *s = gsf_outfile_new_child(
 		    dir, slash != NULL ? slash + 1 : p, FALSE);
 		ck_assert_ptr_nonnull(s);
@@ -173,4 +176,72 @@ tu_corpus_read(const char *path, size_t *len)
 	fclose(f);
 	*len = n;
 	return buf;
+}
+
+const char *
+tu_pg_conninfo(void)
+{
+	const char *c = getenv("EMGUARD_TEST_PG");
+	return c != NULL && *c != '\0' ? c : NULL;
+}
+
+static bool
+tu_pg_is_uri(const char *c)
+{
+	return strncmp(c, "postgres", 8) == 0 && strstr(c, "://") != NULL;
+}
+
+/* A raw connection to the test server, for making and dropping schemas. */
+static store_t *
+tu_pg_admin(void)
+{
+	char dsn[1024], err[256] = "";
+	store_t *s = NULL;
+	const char *c = tu_pg_conninfo();
+
+	ck_assert_ptr_nonnull(c);
+	snprintf(dsn, sizeof(dsn), "%s%s",
+	         tu_pg_is_uri(c) ? "" : "postgresql:", c);
+	ck_assert_msg(store_open(dsn, STORE_CREATE, &s, err, sizeof(err)) ==
+	                  EMG_OK,
+	              "%s", err);
+	return s;
+}
+
+/* Run SQL on the test server as its administrator. */
+static void
+tu_pg_admin_exec(const char *sql)
+{
+	store_t *s = tu_pg_admin();
+	ck_assert_msg(store_exec(s, sql, NULL, 0, NULL) == EMG_OK, "%s: %s",
+	              sql, store_error(s));
+	store_close(s);
+}
+
+void
+tu_pg_schema(const char *prefix, char *schema, size_t slen, char *dsn,
+             size_t dlen)
+{
+	static unsigned serial;
+	char sql[160];
+
+	snprintf(schema, slen, "%s_%ld_%u", prefix, (long)getpid(), serial++);
+	/* The schema name is ours (pid and a counter), not data. */
+	snprintf(sql, sizeof(sql), "CREATE SCHEMA %s", schema);
+	tu_pg_admin_exec(sql);
+	const char *c = tu_pg_conninfo();
+	if (tu_pg_is_uri(c))
+		snprintf(dsn, dlen, "%s%soptions=-csearch_path%%3D%s", c,
+		         strchr(c, '?') ? "&" : "?", schema);
+	else
+		snprintf(dsn, dlen, "postgresql:%s options=-csearch_path=%s", c,
+		         schema);
+}
+
+void
+tu_pg_drop_schema(const char *schema)
+{
+	char sql[160];
+	snprintf(sql, sizeof(sql), "DROP SCHEMA %s CASCADE", schema);
+	tu_pg_admin_exec(sql);
 }

@@ -34,28 +34,38 @@ typedef struct tu_cfb_stream {
 /* An OLE2 compound file (libgsf's writer) holding the N STREAMS, in that
  * order; *LEN gets its size.  malloc'd, caller frees.  Fails the running
  * test on error. */
-uint8_t *tu_cfb_build(const tu_cfb_stream_t *streams, size_t n,
-                      size_t *len);
+uint8_t *tu_cfb_build(const tu_cfb_stream_t *streams, size_t n, size_t *len);
 
 /* The file PATH under the shared corpus (../shared/corpus beside the
  * source tree), read whole into *LEN bytes (malloc'd), or NULL when the
  * corpus is not there (callers skip then). */
 uint8_t *tu_corpus_read(const char *path, size_t *len);
 
+/* The libpq conninfo of the PostgreSQL test server (EMGUARD_TEST_PG, set
+ * by tests/store-pg.sh), or NULL when there is none. */
+const char *tu_pg_conninfo(void);
+/* A schema of its own on the test server, named PREFIX_PID_N into SCHEMA
+ * (SLEN bytes); DSN (DLEN bytes) gets a DataStore that works in it.
+ * Fails the running test on error. */
+void tu_pg_schema(const char *prefix, char *schema, size_t slen, char *dsn,
+                  size_t dlen);
+/* Drop SCHEMA and everything in it. */
+void tu_pg_drop_schema(const char *schema);
+
 /* Run suite S with Check; returns the process exit status. */
 int tu_run_suite(Suite *s);
 
 /* A main() running the listed START_TEST cases in one suite NAME. */
-#define TESTUTIL_MAIN(name, ...)                                            \
-	int main(void)                                                      \
-	{                                                                   \
-		Suite *s = suite_create(name);                              \
-		TCase *tc = tcase_create("core");                           \
-		const TTest *tests[] = {__VA_ARGS__};                       \
-		for (size_t i = 0; i < sizeof(tests) / sizeof(tests[0]); i++) \
-			tcase_add_test(tc, tests[i]);                       \
-		suite_add_tcase(s, tc);                                     \
-		return tu_run_suite(s);                                     \
+#define TESTUTIL_MAIN(name, ...)                                               \
+	int main(void)                                                         \
+	{                                                                      \
+		Suite *s = suite_create(name);                                 \
+		TCase *tc = tcase_create("core");                              \
+		const TTest *tests[] = {__VA_ARGS__};                          \
+		for (size_t i = 0; i < sizeof(tests) / sizeof(tests[0]); i++)  \
+			tcase_add_test(tc, tests[i]);                          \
+		suite_add_tcase(s, tc);                                        \
+		return tu_run_suite(s);                                        \
 	}
 
 #endif
