@@ -1,0 +1,101 @@
+#!/bin/sh
+# campaign.sh — the long libFuzzer campaign over every parser target.
+#
+# .ci/run gives each target 15 s; this script is for the hours-long runs
+# that tests/fuzz/README reports.  It keeps its working corpora, crash
+# files and a ledger of CPU-seconds spent per target in WORKDIR, so a
+# campaign can be spread over several runs (and machines) and still be
+# counted as one: run it again with the same WORKDIR and it goes on from
+# where the corpora stood.
+#
+#   tests/fuzz/campaign.sh WORKDIR SECONDS_PER_TARGET [TARGET...]
+#
+# Environment: EMG_FUZZ_JOBS (parallel fuzzers, default 1), EMG_FUZZ_NICE
+# (default 19, so a campaign does not slow the machine's real work).
+#
+# Results:
+#   WORKDIR/ledger.tsv        date, target, seconds, execs, coverage, crashes
+#   WORKDIR/crashes/TARGET/   reproducers (crash-*, timeout-*, oom-*, leak-*)
+#   WORKDIR/TARGET.log        libFuzzer's own log of the last run
+# A reproducer is fixed in the code and then copied into
+# tests/fuzz/corpus/NAME/ so that make check replays it forever.
+# `campaign.sh WORKDIR merge` minimises each working corpus into the
+# replayed one (only inputs that add coverage are added).
+set -u
+
+srcdir=$(cd "$(dirname "$0")/../.." && pwd)
+if [ $# -lt 2 ]; then
+	echo "usage: $0 WORKDIR SECONDS_PER_TARGET [TARGET...] | $0 WORKDIR merge" >&2
+	exit 2
+fi
+work=$1; shift
+mode=$1; shift
+mkdir -p "$work/crashes" || exit 1
+work=$(cd "$work" && pwd)
+jobs=${EMG_FUZZ_JOBS:-1}
+nice=${EMG_FUZZ_NICE:-19}
+build=$work/build
+
+if [ ! -f "$build/Makefile" ]; then
+	mkdir -p "$build" &&
+	(cd "$build" && "$srcdir/configure" -q CC=clang --enable-fuzzing CFLAGS="-O1 -g") || exit 1
+fi
+(cd "$build" && make -j2 >/dev/null 2>&1) || { echo "campaign: build failed in $build" >&2; exit 1; }
+
+targets=${*:-$(cd "$build/tests/fuzz" && ls fuzz_* | grep -v -e _replay -e '\.' | sed 's/^fuzz_//')}
+
+if [ "$mode" = merge ]; then
+	for t in $targets; do
+		[ -d "$work/corpus-$t" ] || continue
+		before=$(ls "$srcdir/tests/fuzz/corpus/$t" | wc -l)
+		"$build/tests/fuzz/fuzz_$t" -merge=1 -rss_limit_mb=2048 -timeout=10 \
+			"$srcdir/tests/fuzz/corpus/$t" "$work/corpus-$t" >"$work/merge-$t.log" 2>&1 ||
+			{ echo "campaign: merge of $t failed, see $work/merge-$t.log" >&2; continue; }
+		after=$(ls "$srcdir/tests/fuzz/corpus/$t" | wc -l)
+		echo "$t: $before -> $after inputs in tests/fuzz/corpus/$t"
+	done
+	exit 0
+fi
+
+case $mode in ''|*[!0-9]*) echo "campaign: SECONDS_PER_TARGET must be a number" >&2; exit 2 ;; esac
+[ -f "$work/ledger.tsv" ] ||
+	printf 'date\ttarget\tseconds\texecs\tcoverage\tfeatures\tcrashes\n' >"$work/ledger.tsv"
+
+run_target() {
+	t=$1
+	bin=$build/tests/fuzz/fuzz_$t
+	[ -x "$bin" ] || { echo "campaign: no target $t" >&2; return 1; }
+	mkdir -p "$work/corpus-$t" "$work/crashes/$t"
+	start=$(date +%s)
+	# -fork is not used: one process per target keeps the CPU accounting
+	# honest (one core for SECONDS) and the log parseable.
+	LSAN_OPTIONS="suppressions=$srcdir/tests/lsan.supp" \
+	ASAN_OPTIONS=fast_unwind_on_malloc=0 \
+	nice -n "$nice" "$bin" -max_total_time="$mode" -rss_limit_mb=2048 \
+		-timeout=10 -print_final_stats=1 -artifact_prefix="$work/crashes/$t/" \
+		"$work/corpus-$t" "$srcdir/tests/fuzz/corpus/$t" >"$work/$t.log" 2>&1
+	rc=$?
+	spent=$(( $(date +%s) - start ))
+	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$work/$t.log" | tail -n 1)
+	cov=$(grep -o 'cov: [0-9]*' "$work/$t.log" | tail -n 1 | cut -d' ' -f2)
+	ft=$(grep -o 'ft: [0-9]*' "$work/$t.log" | tail -n 1 | cut -d' ' -f2)
+	crashes=$(ls "$work/crashes/$t" | wc -l)
+	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$(date -u +%FT%TZ)" "$t" "$spent" \
+		"${execs:-0}" "${cov:-0}" "${ft:-0}" "$crashes" >>"$work/ledger.tsv"
+	echo "$t: ${spent}s, ${execs:-0} execs, cov ${cov:-0}, ft ${ft:-0}, exit $rc, $crashes reproducer(s)"
+}
+
+# A crash stops libFuzzer early; the loop goes on to the next target so
+# one bug does not starve the others of their time.
+running=0
+for t in $targets; do
+	run_target "$t" &
+	running=$((running + 1))
+	if [ "$running" -ge "$jobs" ]; then wait; running=0; fi
+done
+wait
+
+echo "CPU-seconds per target over the whole campaign:"
+awk -F'\t' 'NR > 1 { s[$2] += $3; e[$2] += $4; c[$2] = $5 }
+	END { for (t in s) printf "  %-8s %7d s %12d execs  cov %s\n", t, s[t], e[t], c[t] }' \
+	"$work/ledger.tsv" | sort

@@ -1,0 +1,3 @@
+#!/bin/sh
+# SCAFFOLD
+exit 77

@@ -1,0 +1,1 @@
+/* SCAFFOLD: the message page, moved out of pages.c (owner: helper web). */
