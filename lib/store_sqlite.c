@@ -15,7 +15,7 @@
  * text (store.h: always a string constant), so that a lookup costs no SQL
  * compilation.
  * Relies on sqlite3 built thread-safe; a database file created here gets
- * mode 0640, and SQLite gives its -wal and -shm files the same.
+ * mode 0600, and SQLite gives its -journal, -wal and -shm files the same.
  */
 #include <fcntl.h>
 #include <sqlite3.h>
@@ -373,8 +373,12 @@ store_sqlite_open(const char *path, store_mode_t mode, store_t **out,
 		snprintf(err, errlen, "sqlite: library built without threads");
 		return EMG_EDEP;
 	}
-	/* Create the file ourselves so that it is not world-readable: the
-	 * history says who writes to whom.  Only when it is absent (O_EXCL):
+	/* Create the file ourselves, readable by its owner only: the history
+	 * says who writes to whom, and the quarantine tables hold the
+	 * subjects and envelopes of held mail, the users' password hashes and
+	 * the key that signs release tokens.  A group that may read it (the
+	 * MTA's user is in the milter's group for its socket) could forge a
+	 * release.  Only when it is absent (O_EXCL):
 	 * closing a descriptor of a file drops every POSIX lock this process
 	 * holds on it, the locks of its other SQLite connections included,
 	 * and another process that then believes itself the last connection
@@ -382,7 +386,7 @@ store_sqlite_open(const char *path, store_mode_t mode, store_t **out,
 	 * afterwards. */
 	if (mode == STORE_CREATE && strcmp(path, ":memory:") != 0) {
 		int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC,
-		              0640);
+		              0600);
 		if (fd >= 0)
 			close(fd);
 	}
