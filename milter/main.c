@@ -284,18 +284,52 @@ main_detach(void)
 	main_ready_fd = -1;
 }
 
+/* Write the PID file, still as root and often in a directory that the
+ * user the milter becomes may write to (/run/emguard): so it follows no
+ * symbolic link (O_NOFOLLOW), and a name that is a hard link to another
+ * file (/etc/shadow put there by that user) is refused before anything is
+ * truncated.  Mode 0600, as every file emguard makes. */
 static int
 main_write_pidfile(const char *path)
 {
-	int fd = open(
-	    path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
-	if (fd < 0 || dprintf(fd, "%ld\n", (long)getpid()) < 0) {
-		log_msg(LOG_ERR, "PID file %s: %s", path, strerror(errno));
+	struct stat st;
+	const char *why = NULL;
+	int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0)
+		why = strerror(errno);
+	else if (fstat(fd, &st) != 0)
+		why = strerror(errno);
+	else if (!S_ISREG(st.st_mode) || st.st_nlink != 1)
+		why = "not a plain file of its own (a link?): left alone";
+	else if (ftruncate(fd, 0) != 0 ||
+	         dprintf(fd, "%ld\n", (long)getpid()) < 0)
+		why = strerror(errno);
+	if (why != NULL) {
+		log_msg(LOG_ERR, "PID file %s: %s", path, why);
 		if (fd >= 0)
 			close(fd);
 		return -1;
 	}
 	return close(fd);
+}
+
+/* PATH made absolute against the current directory: the daemon changes
+ * to "/" before it writes the PID file, and removes it from there at
+ * exit.  NULL when out of memory or the directory is gone. */
+static char *
+main_absolute(const char *path)
+{
+	if (path[0] == '/')
+		return strdup(path);
+	char *cwd = getcwd(NULL, 0);
+	if (cwd == NULL)
+		return NULL;
+	size_t len = strlen(cwd) + 1 + strlen(path) + 1;
+	char *abs = malloc(len);
+	if (abs != NULL)
+		snprintf(abs, len, "%s/%s", cwd, path);
+	free(cwd);
+	return abs;
 }
 
 /* Started as someone else than root: say so when that is not USER (under
@@ -442,6 +476,14 @@ main(int argc, char **argv)
 		free(main_reload.path);
 		return rc;
 	}
+	char *pidfile = o.pidfile ? main_absolute(o.pidfile) : NULL;
+	if (o.pidfile && pidfile == NULL) {
+		fprintf(stderr, "%s: %s: %s\n", MILTER_NAME, o.pidfile,
+		        strerror(errno));
+		snapshot_unref(snap);
+		free(main_reload.path);
+		return 1;
+	}
 	const char *sock = o.socket ? o.socket : snap->set.socket;
 	const char *user = o.user ? o.user : snap->set.user;
 	main_account_t acct;
@@ -449,8 +491,15 @@ main(int argc, char **argv)
 	snapshot_set_current(snap);
 	if (main_account(user, &acct) != 0 || main_listen(sock, &acct) != 0 ||
 	    (!o.foreground && main_daemonize() != 0) ||
-	    (o.pidfile && main_write_pidfile(o.pidfile) != 0) ||
-	    main_drop_privileges(&acct, user) != 0) {
+	    (pidfile && main_write_pidfile(pidfile) != 0)) {
+		free(pidfile);
+		snapshot_set_current(NULL);
+		return 1;
+	}
+	if (main_drop_privileges(&acct, user) != 0) {
+		if (pidfile) /* still root: the PID file goes again */
+			(void)unlink(pidfile);
+		free(pidfile);
 		snapshot_set_current(NULL);
 		return 1;
 	}
@@ -458,8 +507,9 @@ main(int argc, char **argv)
 	quarantine_check(snap, true);
 	main_detach();
 	rc = main_run();
-	if (o.pidfile)
-		(void)unlink(o.pidfile);
+	if (pidfile)
+		(void)unlink(pidfile);
+	free(pidfile);
 	snapshot_set_current(NULL);
 	free(main_reload.path);
 	return rc;
