@@ -2,9 +2,10 @@
  * msgbuf.c - the bytes of one message while it arrives (milter.h).
  *
  * Most mail is small and stays in memory; past MilterBufferSize the bytes
- * go to a temporary file that is unlinked as soon as it is created, so
- * that nothing is left behind when the milter dies, and that is mapped
- * back for the scan.  Bytes past LimitMessageSize + 1 are counted and
+ * go to a temporary file that never has a name (O_TMPFILE; where the file
+ * system lacks it, one unlinked as soon as it is created), so that nothing
+ * is left behind when the milter dies, and that is mapped back for the
+ * scan.  Bytes past LimitMessageSize + 1 are counted and
  * dropped: the one extra byte lets the library see that the limit was
  * exceeded and say so as attach.unscannable.
  *
@@ -59,21 +60,37 @@ msgbuf_write(msgbuf_t *b, const char *p, size_t len, char *err, size_t errlen)
 	return EMG_OK;
 }
 
+/* A new temporary file in TMPDIR that has no name: O_TMPFILE, so that the
+ * message's bytes never appear under a name, not even for the moment
+ * between mkostemp and unlink; a file system without it (EOPNOTSUPP, or
+ * EISDIR/EINVAL from an older kernel) gets mkostemp and an unlink at once.
+ * Either way mode 0600.  -1 with errno set on failure. */
+static int
+msgbuf_tmpfile(const char *tmpdir)
+{
+	int fd = open(tmpdir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	if (fd >= 0 ||
+	    (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL))
+		return fd;
+	char path[4096];
+	if ((size_t)snprintf(path, sizeof(path), "%s/emguard-XXXXXX", tmpdir) >=
+	    sizeof(path)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	fd = mkostemp(path, O_CLOEXEC);
+	if (fd >= 0)
+		(void)unlink(path);
+	return fd;
+}
+
 /* Move what is in memory to a new unlinked temporary file. */
 static emg_status_t
 msgbuf_spill(msgbuf_t *b, char *err, size_t errlen)
 {
-	char path[4096];
-	if ((size_t)snprintf(path, sizeof(path), "%s/emguard-XXXXXX",
-	                     b->tmpdir) >= sizeof(path)) {
-		errno = ENAMETOOLONG;
-		return msgbuf_fail(err, errlen, "temporary file in", b->tmpdir);
-	}
-	/* mkostemp creates the file 0600 */
-	b->fd = mkostemp(path, O_CLOEXEC);
+	b->fd = msgbuf_tmpfile(b->tmpdir);
 	if (b->fd < 0)
 		return msgbuf_fail(err, errlen, "temporary file in", b->tmpdir);
-	(void)unlink(path);
 	emg_status_t st = msgbuf_write(b, b->mem, b->len, err, errlen);
 	free(b->mem);
 	b->mem = NULL;
