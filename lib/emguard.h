@@ -289,12 +289,18 @@ const char *emg_quarantine_backend(const emg_quarantine_t *q);
  * ACTOR names who stored it ("milter@HOST").  On EMG_OK the entry is
  * durable: its bytes and its index row survive a crash or power loss, and
  * ID holds its id.  On failure nothing is left behind (no index row, no
- * file). */
+ * file).  A message that is already stored (the same Message-ID, envelope
+ * and bytes but for Received fields: its sender delivered it again after
+ * a temporary failure) is not stored twice: ID is the existing entry's,
+ * which gets a "resent" audit line, and emg_quarantine_put_resent() is
+ * true until the next put. */
 emg_status_t emg_quarantine_put(emg_quarantine_t *q, const void *data,
                                 size_t len, const emg_envelope_t *env,
                                 const emg_report_t *report,
                                 const char *reason, const char *actor,
                                 char id[EMG_QID_MAX]);
+/* True when the last emg_quarantine_put on Q found its message stored. */
+bool emg_quarantine_put_resent(const emg_quarantine_t *q);
 /* The entry ID.  EMG_EINVAL when there is no such entry. */
 emg_status_t emg_quarantine_get(emg_quarantine_t *q, const char *id,
                                 emg_qentry_t **out);

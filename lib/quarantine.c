@@ -773,6 +773,24 @@ emg_quarantine_put(emg_quarantine_t *q, const void *data, size_t len,
 	    quarantine_meta_init(q, &m, env, report, reason, actor);
 	if (st == EMG_ENOMEM)
 		quarantine_fail(q, st, "quarantine: out of memory");
+	q->resent = false;
+	if (st == EMG_OK) {
+		quarantine_resend_t again = {
+		    .data = data,
+		    .size = len,
+		    .arrived = m.arrived,
+		    .message_id = m.message_id,
+		    .mail_from = m.mail_from,
+		    .rcpts = m.rcpts,
+		    .client_ip = m.client_ip,
+		    .actor = m.actor,
+		};
+		st = quarantine_resend_find(q, &again, id, &q->resent);
+		if (st == EMG_OK && q->resent) {
+			quarantine_meta_free(&m);
+			return EMG_OK;
+		}
+	}
 	/* Recover waits while a put has a file that no row names yet. */
 	if (st == EMG_OK && q->dir_fd >= 0 && flock(q->dir_fd, LOCK_SH) != 0)
 		st = quarantine_fail(q, EMG_EIO, "quarantine: lock %s: %s",
@@ -795,6 +813,12 @@ emg_quarantine_put(emg_quarantine_t *q, const void *data, size_t len,
 		memcpy(id, m.id, EMG_QID_MAX);
 	quarantine_meta_free(&m);
 	return st;
+}
+
+bool
+emg_quarantine_put_resent(const emg_quarantine_t *q)
+{
+	return q != NULL && q->resent;
 }
 
 /* ---- status and audit ---------------------------------------------------- */

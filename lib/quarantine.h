@@ -6,6 +6,8 @@
  *                       changes, audit lines
  *   quarantine_index.c  get, read (SHA-256 checked), list with filters
  *                       and paging, the audit queries, purge, recover
+ *   quarantine_resend.c a put of a message already held (the sender
+ *                       delivered it again) returns the existing entry
  *   quarantine_user.c   web page users: scrypt hashes in table web_user
  *   quarantine_token.c  release tokens: HMAC-SHA256 under a key kept in
  *                       table quarantine_secret
@@ -53,6 +55,7 @@ struct emg_quarantine {
 	bool bytes_in_db; /* PostgreSQL: bytes in quarantine_entry.bytes */
 	char host[256]; /* gethostname(), for the host column */
 	emg_limits_t limits; /* header sizes when a put parses the header */
+	bool resent;    /* the last put found the message already stored */
 	char err[QUARANTINE_ERRLEN];
 };
 
@@ -92,6 +95,21 @@ emg_status_t quarantine_line(emg_quarantine_t *q, const char *id,
 /* The status of entry ID into STATUS ("" when there is no such row). */
 emg_status_t quarantine_status_of(emg_quarantine_t *q, const char *id,
                                   char *status, size_t len);
+
+/* What a put knows of the message, for quarantine_resend_find. */
+typedef struct quarantine_resend {
+	const char *data;
+	size_t size;
+	int64_t arrived;
+	const char *message_id, *mail_from, *rcpts, *client_ip, *actor;
+} quarantine_resend_t;
+
+/* Look for an entry that is the message M sent again (quarantine_resend.c
+ * says what counts as the same).  *FOUND and ID when there is one; a
+ * "resent" audit line is then added to it. */
+emg_status_t quarantine_resend_find(emg_quarantine_t *q,
+                                    const quarantine_resend_t *m,
+                                    char id[EMG_QID_MAX], bool *found);
 
 /* The columns quarantine_entry_read() takes, in its order. */
 #define QUARANTINE_ENTRY_COLUMNS                                           \

@@ -317,9 +317,7 @@ actions_quarantine(SMFICTX *ctx, milter_conn_t *c, const emg_report_t *rep,
 	char reasons[256];
 	actions_reason_list(rep, reasons, sizeof(reasons));
 	if (set->qmode != MILTER_QUARANTINE_HOLD) {
-		emg_status_t st = quarantine_store(
-		    c, rep, reasons, out->quarantine_id, &out->store_ms,
-		    out->error, sizeof(out->error));
+		emg_status_t st = quarantine_store(c, rep, reasons, out);
 		if (st == EMG_OK && set->qmode == MILTER_QUARANTINE_STORE)
 			return SMFIS_DISCARD; /* durable: the MTA may drop it */
 		if (st != EMG_OK) {

@@ -409,8 +409,8 @@ callbacks_eom(SMFICTX *ctx)
 	char extra[128] = "";
 	if (out.quarantine_id[0] != '\0')
 		snprintf(extra, sizeof(extra),
-		         " quarantine_id=%s store_ms=%.1f", out.quarantine_id,
-		         out.store_ms);
+		         " quarantine_id=%s%s store_ms=%.1f", out.quarantine_id,
+		         out.resent ? " resent=yes" : "", out.store_ms);
 	else if (out.released[0] != '\0')
 		snprintf(extra, sizeof(extra), " released=%s", out.released);
 	else if (out.fallback != NULL)

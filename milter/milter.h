@@ -204,6 +204,8 @@ typedef struct milter_outcome {
 	double score;
 	char symbols[512];
 	char quarantine_id[EMG_QID_MAX]; /* stored in the quarantine as */
+	bool resent;                     /* ... earlier: the sender sent
+	                                  * the stored message again */
 	double store_ms;                 /* the durable store took */
 	const char *fallback;            /* "hold" or "tempfail" when the
 	                                  * store failed, else NULL */
@@ -221,11 +223,12 @@ sfsistat actions_apply(SMFICTX *ctx, milter_conn_t *c,
 
 /* Store the message of C (all its bytes, as received) with its envelope,
  * REPORT and REASON in the quarantine of its snapshot.  EMG_OK only when
- * the entry is durable, with its id in ID and the time taken in *MS; else
- * ERR says why (a message past LimitMessageSize is never stored cut). */
+ * the entry is durable, with its id in OUT->quarantine_id, OUT->resent
+ * when it was stored before (the sender retried after a 4xx) and the
+ * time taken in OUT->store_ms; else OUT->error says why (a message past
+ * LimitMessageSize is never stored cut). */
 emg_status_t quarantine_store(milter_conn_t *c, const emg_report_t *report,
-                              const char *reason, char id[EMG_QID_MAX],
-                              double *ms, char *err, size_t errlen);
+                              const char *reason, milter_outcome_t *out);
 /* True when the release token of C's message is valid for REPORT's
  * Message-ID now; ID gets its entry.  False, with ERR saying why, when it
  * is not or cannot be checked (the store is down: fail closed). */

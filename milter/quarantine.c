@@ -122,15 +122,17 @@ quarantine_ms_since(const struct timespec *t0)
 
 emg_status_t
 quarantine_store(milter_conn_t *c, const emg_report_t *report,
-                 const char *reason, char id[EMG_QID_MAX], double *ms,
-                 char *err, size_t errlen)
+                 const char *reason, milter_outcome_t *out)
 {
+	char *id = out->quarantine_id, *err = out->error;
+	size_t errlen = sizeof(out->error);
+	double *ms = &out->store_ms;
 	milter_msg_t *m = &c->msg;
 	uint64_t kept = (uint64_t)m->buf.len + m->buf.file_len;
 	id[0] = '\0';
 	*ms = 0;
 	if (m->error[0] != '\0') {
-		snprintf(err, errlen, "not stored: %s", m->error);
+		snprintf(err, errlen, "not stored: %.200s", m->error);
 		return EMG_EIO;
 	}
 	if (kept < m->buf.offered) {
@@ -174,6 +176,7 @@ quarantine_store(milter_conn_t *c, const emg_report_t *report,
 		emg_quarantine_close(q); /* the next message opens a new one */
 		return st;
 	}
+	out->resent = emg_quarantine_put_resent(q);
 	snapshot_quarantine_put(m->snap, q);
 	return EMG_OK;
 }

@@ -14,7 +14,8 @@
 # (default 19, so a campaign does not slow the machine's real work).
 #
 # Results:
-#   WORKDIR/ledger.tsv        date, target, seconds, execs, coverage, crashes
+#   WORKDIR/ledger.tsv        date, target, wall and CPU seconds, execs,
+#                             coverage, features, crashes
 #   WORKDIR/crashes/TARGET/   reproducers (crash-*, timeout-*, oom-*, leak-*)
 #   WORKDIR/TARGET.log        libFuzzer's own log of the last run
 # A reproducer is fixed in the code and then copied into
@@ -59,7 +60,7 @@ fi
 
 case $mode in ''|*[!0-9]*) echo "campaign: SECONDS_PER_TARGET must be a number" >&2; exit 2 ;; esac
 [ -f "$work/ledger.tsv" ] ||
-	printf 'date\ttarget\tseconds\texecs\tcoverage\tfeatures\tcrashes\n' >"$work/ledger.tsv"
+	printf 'date\ttarget\twall\tcpu\texecs\tcoverage\tfeatures\tcrashes\n' >"$work/ledger.tsv"
 
 run_target() {
 	t=$1
@@ -67,22 +68,26 @@ run_target() {
 	[ -x "$bin" ] || { echo "campaign: no target $t" >&2; return 1; }
 	mkdir -p "$work/corpus-$t" "$work/crashes/$t"
 	start=$(date +%s)
-	# -fork is not used: one process per target keeps the CPU accounting
-	# honest (one core for SECONDS) and the log parseable.
+	# -fork is not used: one process per target keeps the log parseable.
+	# -max_total_time is wall time; the CPU time the target really got
+	# (less when the machine is busy: it runs at nice 19) is what the
+	# ledger adds up.
 	LSAN_OPTIONS="suppressions=$srcdir/tests/lsan.supp" \
 	ASAN_OPTIONS=fast_unwind_on_malloc=0 \
+	/usr/bin/time -f '%U %S' -o "$work/$t.cpu" \
 	nice -n "$nice" "$bin" -max_total_time="$mode" -rss_limit_mb=2048 \
 		-timeout=10 -print_final_stats=1 -artifact_prefix="$work/crashes/$t/" \
 		"$work/corpus-$t" "$srcdir/tests/fuzz/corpus/$t" >"$work/$t.log" 2>&1
 	rc=$?
 	spent=$(( $(date +%s) - start ))
+	cpu=$(awk 'END { printf "%d", $1 + $2 }' "$work/$t.cpu" 2>/dev/null)
 	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$work/$t.log" | tail -n 1)
 	cov=$(grep -o 'cov: [0-9]*' "$work/$t.log" | tail -n 1 | cut -d' ' -f2)
 	ft=$(grep -o 'ft: [0-9]*' "$work/$t.log" | tail -n 1 | cut -d' ' -f2)
 	crashes=$(ls "$work/crashes/$t" | wc -l)
-	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$(date -u +%FT%TZ)" "$t" "$spent" \
+	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$(date -u +%FT%TZ)" "$t" "$spent" "${cpu:-0}" \
 		"${execs:-0}" "${cov:-0}" "${ft:-0}" "$crashes" >>"$work/ledger.tsv"
-	echo "$t: ${spent}s, ${execs:-0} execs, cov ${cov:-0}, ft ${ft:-0}, exit $rc, $crashes reproducer(s)"
+	echo "$t: ${spent}s (${cpu:-0} CPU-s), ${execs:-0} execs, cov ${cov:-0}, ft ${ft:-0}, exit $rc, $crashes reproducer(s)"
 }
 
 # A crash stops libFuzzer early; the loop goes on to the next target so
@@ -96,6 +101,6 @@ done
 wait
 
 echo "CPU-seconds per target over the whole campaign:"
-awk -F'\t' 'NR > 1 { s[$2] += $3; e[$2] += $4; c[$2] = $5 }
-	END { for (t in s) printf "  %-8s %7d s %12d execs  cov %s\n", t, s[t], e[t], c[t] }' \
+awk -F'\t' 'NR > 1 { s[$2] += $4; e[$2] += $5; c[$2] = $6 }
+	END { for (t in s) printf "  %-8s %7d CPU-s %12d execs  cov %s\n", t, s[t], e[t], c[t] }' \
 	"$work/ledger.tsv" | sort

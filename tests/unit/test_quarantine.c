@@ -142,6 +142,20 @@ put_text(emg_quarantine_t *q, const char *msg, const emg_envelope_t *env,
 	return st;
 }
 
+/* jp_msg under Message-ID <jp-K@vendor.test> (K = 1 is jp_msg itself),
+ * so that puts of "the same text" are different messages and not the
+ * sender delivering one again (quarantine_resend.c). */
+static void
+put_nth(emg_quarantine_t *q, int k, char id[EMG_QID_MAX])
+{
+	char msg[sizeof(jp_msg) + 16];
+	const char *at = strstr(jp_msg, "<jp-1@");
+	ck_assert_ptr_nonnull(at);
+	snprintf(msg, sizeof(msg), "%.*s<jp-%d@%s", (int)(at - jp_msg), jp_msg,
+	         k, at + 6);
+	put_text(q, msg, &env_two, NULL, id);
+}
+
 /* SHA-256 of LEN bytes at DATA, lower-case hex, computed here. */
 static void
 sha256_hex(const void *data, size_t len, char hex[65])
@@ -281,8 +295,12 @@ START_TEST(test_japanese)
 	char id[EMG_QID_MAX], id2[EMG_QID_MAX];
 
 	put_text(q, jp_msg, &env_two, NULL, id);
-	emg_report_t *r = tu_scan(NULL, jp_msg, &env_two);
-	put_text(q, jp_msg, &env_two, r, id2);
+	/* one recipient fewer: another message, not a resend */
+	const emg_envelope_t env_one = {.mail_from = env_two.mail_from,
+	                                .rcpts = two_rcpts,
+	                                .n_rcpts = 1};
+	emg_report_t *r = tu_scan(NULL, jp_msg, &env_one);
+	put_text(q, jp_msg, &env_one, r, id2);
 	const char *ids[] = {id, id2};
 	for (int i = 0; i < 2; i++) {
 		emg_qentry_t *en = NULL;
@@ -595,8 +613,8 @@ START_TEST(test_audit)
 	emg_qaudit_t *a = NULL;
 	size_t n = 0;
 
-	put_text(q, jp_msg, &env_two, NULL, id);
-	put_text(q, jp_msg, &env_two, NULL, other);
+	put_nth(q, 1, id);
+	put_nth(q, 2, other);
 	ck_assert_int_eq(
 	    emg_quarantine_audit_add(q, id, "web:yamada", "view", NULL),
 	    EMG_OK);
@@ -650,6 +668,106 @@ START_TEST(test_audit)
 }
 END_TEST
 
+/* ---- the sender delivers a message again --------------------------------- */
+
+/* MSG with a Received field of the MTA's own, as each try gets one. */
+static char *
+with_received(const char *msg, const char *queue_id)
+{
+	char *out = NULL;
+	ck_assert_int_gt(asprintf(&out,
+	                          "Received: from mx.vendor.test (192.0.2.10)\r\n"
+	                          "\tby mx.corp.test (Postfix) with ESMTP id %s;"
+	                          "\r\n\tMon, 2 Mar 2026 10:00:0%d +0900\r\n%s",
+	                          queue_id, (int)strlen(queue_id) % 10, msg),
+	                 0);
+	return out;
+}
+
+START_TEST(test_resend)
+{
+	qenv_t e;
+	env_setup(&e, _i);
+	emg_quarantine_t *q = env_open(&e);
+	char first[EMG_QID_MAX], id[EMG_QID_MAX];
+	char *try1 = with_received(jp_msg, "4AbC1");
+	char *try2 = with_received(jp_msg, "4XyZ22");
+
+	put_text(q, try1, &env_two, NULL, first);
+	ck_assert(!emg_quarantine_put_resent(q));
+	/* the same message on a later try: its own Received, same id */
+	put_text(q, try2, &env_two, NULL, id);
+	ck_assert(emg_quarantine_put_resent(q));
+	ck_assert_str_eq(id, first);
+	put_text(q, jp_msg, &env_two, NULL, id);
+	ck_assert_str_eq(id, first);
+	ck_assert_uint_eq(count_entries(q, NULL), 1);
+	emg_qaudit_t *a = NULL;
+	size_t n = 0;
+	ck_assert_int_eq(emg_quarantine_audit(q, first, 0, &a, &n), EMG_OK);
+	ck_assert_uint_eq(n, 3);
+	ck_assert_str_eq(a[0].action, "resent");
+	ck_assert_str_eq(a[0].actor, "test@unit");
+	ck_assert_msg(strstr(a[0].detail, "192.0.2.10") != NULL, "%s",
+	              a[0].detail);
+	ck_assert_str_eq(a[2].action, "store");
+	emg_qaudit_list_free(a, n);
+	/* the stored bytes are the first try's */
+	void *data = NULL;
+	size_t len = 0;
+	ck_assert_int_eq(emg_quarantine_read(q, first, &data, &len), EMG_OK);
+	ck_assert_uint_eq(len, strlen(try1));
+	ck_assert(memcmp(data, try1, len) == 0);
+	free(data);
+
+	/* anything else that differs makes another entry: a byte of the
+	 * body, a header other than Received, the envelope */
+	char *body = strdup(try2), *subj = strdup(try2);
+	ck_assert_ptr_nonnull(body);
+	ck_assert_ptr_nonnull(subj);
+	body[strlen(body) - 3] ^= 1;
+	*strstr(subj, "Subject:") = 's';
+	const emg_envelope_t env_one = {.mail_from = env_two.mail_from,
+	                                .rcpts = two_rcpts,
+	                                .n_rcpts = 1};
+	char other[3][EMG_QID_MAX];
+	put_text(q, body, &env_two, NULL, other[0]);
+	ck_assert(!emg_quarantine_put_resent(q));
+	put_text(q, subj, &env_two, NULL, other[1]);
+	put_text(q, try1, &env_one, NULL, other[2]);
+	ck_assert_str_ne(other[0], first);
+	ck_assert_str_ne(other[1], first);
+	ck_assert_str_ne(other[2], first);
+	ck_assert_str_ne(other[0], other[1]);
+	ck_assert_uint_eq(count_entries(q, NULL), 4);
+	free(body);
+	free(subj);
+
+	/* no Message-ID: never taken for a resend */
+	static const char bare[] = "Subject: no id\r\n\r\nbody\r\n";
+	put_text(q, bare, &env_two, NULL, other[0]);
+	put_text(q, bare, &env_two, NULL, other[1]);
+	ck_assert_str_ne(other[0], other[1]);
+	/* a deleted entry, or one older than Postfix keeps a message
+	 * queued, is not the message any more */
+	ck_assert_int_eq(emg_quarantine_set_status(q, first, EMG_QSTATUS_DELETED,
+	                                           "t", NULL),
+	                 EMG_OK);
+	put_text(q, try2, &env_two, NULL, id);
+	ck_assert(!emg_quarantine_put_resent(q));
+	ck_assert_str_ne(id, first);
+	set_arrived(q, id, (int64_t)time(NULL) - 6 * 86400);
+	put_text(q, try1, &env_two, NULL, other[0]);
+	ck_assert(!emg_quarantine_put_resent(q));
+	ck_assert_str_ne(other[0], id);
+	ck_assert_uint_eq(count_entries(q, NULL), 8);
+	free(try1);
+	free(try2);
+	emg_quarantine_close(q);
+	env_done(&e);
+}
+END_TEST
+
 /* ---- purge, recover ------------------------------------------------------ */
 
 START_TEST(test_purge)
@@ -662,7 +780,7 @@ START_TEST(test_purge)
 	uint64_t removed = 99;
 
 	for (int i = 0; i < 4; i++)
-		put_text(q, jp_msg, &env_two, NULL, ids[i]);
+		put_nth(q, i + 1, ids[i]);
 	set_arrived(q, ids[0], now - 40 * 86400);
 	set_arrived(q, ids[1], now - 31 * 86400);
 	set_arrived(q, ids[2], now - 29 * 86400);
@@ -725,7 +843,7 @@ START_TEST(test_recover)
 	uint64_t removed = 9, missing = 9;
 
 	for (int i = 0; i < 3; i++)
-		put_text(q, jp_msg, &env_two, NULL, ids[i]);
+		put_nth(q, i + 1, ids[i]);
 	if (e.backend == B_PG) {
 		ck_assert_int_eq(emg_quarantine_recover(q, &removed, &missing),
 		                 EMG_OK);
@@ -1086,9 +1204,9 @@ START_TEST(test_reconnect)
 	emg_quarantine_t *q = env_open(&e);
 	char id[EMG_QID_MAX];
 
-	put_text(q, jp_msg, &env_two, NULL, id);
+	put_nth(q, 1, id);
 	ck_assert_int_eq(system(restart), 0);
-	put_text(q, jp_msg, &env_two, NULL, id);
+	put_nth(q, 2, id);
 	ck_assert_int_eq(system(restart), 0);
 	void *data = NULL;
 	size_t len = 0;
@@ -1110,7 +1228,7 @@ main(void)
 	const TTest *tests[] = {
 	    test_roundtrip,  test_japanese, test_filters, test_status,
 	    test_audit,      test_purge,    test_recover, test_sha_mismatch,
-	    test_store_blob, test_reopen,
+	    test_store_blob, test_reopen,   test_resend,
 	};
 	TCase *tc = tcase_create("core");
 
