@@ -3,34 +3,18 @@
 # mbox splitting into JSON lines, --jobs keeping the output order, errors on
 # one input not stopping the others, configuration errors with file:line,
 # and --dump-config output parsing back with `config check`.
-# Needs: $top_builddir (exported by make check), python3 to check JSON.
+# Needs: $top_builddir and $top_srcdir (exported by make check; the
+# helpers are in tests/test-lib.sh), python3 to check JSON.
 # Exit: 0 pass, 1 fail, 77 skip.
 
-EMGUARD=${top_builddir:-.}/cli/emguard
-[ -x "$EMGUARD" ] || { echo "cli.sh: $EMGUARD not built"; exit 77; }
-command -v python3 >/dev/null 2>&1 || { echo "cli.sh: no python3"; exit 77; }
-case $EMGUARD in /*) ;; *) EMGUARD=$(pwd)/$EMGUARD ;; esac
-
-TMP=$(mktemp -d) || exit 1
-trap 'rm -rf "$TMP"' EXIT INT TERM
-cd "$TMP" || exit 1
-
-failed=0
-passed=0
-ok() { passed=$((passed + 1)); echo "ok   $1"; }
-nok() { failed=$((failed + 1)); echo "FAIL $1"; }
-
-# check NAME WANT_STATUS COMMAND...: run COMMAND, compare its exit status
-check() {
-	name=$1 want=$2
-	shift 2
-	"$@" >out 2>err
-	got=$?
-	if [ "$got" -eq "$want" ]; then ok "$name"; else
-		nok "$name (exit $got, want $want)"
-		sed 's/^/    stderr: /' err | head -5
-	fi
-}
+# the check helpers (tl_*, ok, nok, check, expect)
+: "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
+# shellcheck source=tests/test-lib.sh
+. "$top_srcdir/tests/test-lib.sh"
+tl_begin cli.sh
+tl_need_built EMGUARD cli/emguard
+tl_need_tool python3
+tl_tmpdir
 
 # jsonl FILE N [LABEL...]: FILE holds N JSON objects, one a line, whose
 # "file" members are the LABELs in order (when given)
@@ -47,13 +31,6 @@ for i, line in enumerate(lines):
     if labels:
         assert obj["file"] == labels[i], "%s != %s" % (obj["file"], labels[i])
 EOF
-}
-
-# expect NAME COMMAND...: a shell condition that must hold
-expect() {
-	name=$1
-	shift
-	if "$@"; then ok "$name"; else nok "$name"; fi
 }
 
 # ---- messages ------------------------------------------------------------
@@ -208,5 +185,4 @@ expect "-c wins: not the EMGUARD_CONF verdict" sh -c '! grep -q "\"action\":\"re
 EMGUARD_CONF=missing.conf "$EMGUARD" scan --json clean.eml >out 2>err
 expect "a missing EMGUARD_CONF falls back to the defaults" test "$?" -eq 0
 
-echo "cli.sh: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+tl_finish

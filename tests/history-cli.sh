@@ -12,54 +12,22 @@
 #   --json against the imported history; their actions and hijack.* and
 #   spoof.display_name findings are compared with
 #   tests/golden-history/thread-findings.txt (--update rewrites it).
-# Needs: $top_builddir and $top_srcdir (exported by make check), python3.
+# Needs: $top_builddir and $top_srcdir (exported by make check; the
+# helpers are in tests/test-lib.sh), python3.
 # Exit: 0 pass, 1 fail, 77 skip.
 
 update=0
 [ "${1:-}" = --update ] && update=1
+# the check helpers (tl_*, ok, nok, check, expect)
 : "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
-: "${top_builddir:=.}"
-EMGUARD=$top_builddir/cli/emguard
+# shellcheck source=tests/test-lib.sh
+. "$top_srcdir/tests/test-lib.sh"
+tl_begin history-cli.sh
+tl_need_built EMGUARD cli/emguard
+tl_need_tool python3
 MILTER=$top_builddir/milter/emguard-milter
 GOLDEN=$top_srcdir/tests/golden-history
-[ -x "$EMGUARD" ] || { echo "history-cli.sh: $EMGUARD not built"; exit 77; }
-command -v python3 >/dev/null 2>&1 || {
-	echo "history-cli.sh: no python3"
-	exit 77
-}
-case $EMGUARD in /*) ;; *) EMGUARD=$(pwd)/$EMGUARD ;; esac
-case $MILTER in /*) ;; *) MILTER=$(pwd)/$MILTER ;; esac
-case $GOLDEN in /*) ;; *) GOLDEN=$(pwd)/$GOLDEN ;; esac
-
-TMP=$(mktemp -d) || exit 1
-PID=
-cleanup() {
-	if [ -n "$PID" ] && kill -0 "$PID" 2>/dev/null; then
-		kill "$PID"
-		wait "$PID"
-	fi
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-cd "$TMP" || exit 1
-
-failed=0
-passed=0
-ok() { passed=$((passed + 1)); echo "ok   $1"; }
-nok() { failed=$((failed + 1)); echo "FAIL $1"; }
-
-# check NAME WANT_STATUS COMMAND...: run COMMAND, compare its exit status
-check() {
-	name=$1 want=$2
-	shift 2
-	"$@" >out 2>err
-	got=$?
-	if [ "$got" -eq "$want" ]; then ok "$name"; else
-		nok "$name (exit $got, want $want)"
-		sed 's/^/    stderr: /' err | head -5
-	fi
-}
+tl_tmpdir
 
 # said NAME FILE TEXT: FILE's first line is TEXT
 said() {
@@ -68,13 +36,6 @@ said() {
 		echo "    got:  $(head -n 1 "$2")"
 		echo "    want: $3"
 	fi
-}
-
-# expect NAME COMMAND...: a shell condition that must hold
-expect() {
-	name=$1
-	shift
-	if "$@"; then ok "$name"; else nok "$name"; fi
 }
 
 python3 "$GOLDEN/gen-history.py" fx || exit 1
@@ -155,7 +116,7 @@ milter_learn() {
 	} >m.conf
 	# shellcheck disable=SC2086
 	"$MILTER" -f -c m.conf -p "unix:$TMP/m.sock" $run_as 2>m.log &
-	PID=$!
+	TL_PID=$!
 	i=0
 	while [ ! -S m.sock ]; do
 		i=$((i + 1))
@@ -185,8 +146,8 @@ milter_learn() {
 		out "3 messages, 1 new (inbound)"
 	expect "milter: no history error logged" \
 		sh -c '! grep -q "history:.*fail\|cannot" m.log'
-	kill "$PID" && wait "$PID"
-	PID=
+	kill "$TL_PID" && wait "$TL_PID"
+	TL_PID=
 }
 if ! command -v miltertest >/dev/null 2>&1; then
 	echo "skip milter: miltertest not installed"
@@ -238,5 +199,4 @@ else
 	fi
 fi
 
-echo "history-cli.sh: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+tl_finish

@@ -23,57 +23,26 @@
 #   emguard user add/passwd/delete/list with --password-stdin.
 # Goldens: tests/golden-quarantine/*.txt; `quarantine-cli.sh --update`
 # rewrites them (read the diff before committing).
-# Needs: $top_builddir and $top_srcdir (exported by make check), python3.
+# Needs: $top_builddir and $top_srcdir (exported by make check; the
+# helpers are in tests/test-lib.sh), python3.
 # Exit: 0 pass, 1 fail, 77 skip.
 
 update=0
 [ "${1:-}" = --update ] && update=1
+# the check helpers (tl_*, ok, nok, check, expect)
 : "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
-: "${top_builddir:=.}"
-EMGUARD=$top_builddir/cli/emguard
+# shellcheck source=tests/test-lib.sh
+. "$top_srcdir/tests/test-lib.sh"
+tl_begin quarantine-cli.sh
+tl_need_built EMGUARD cli/emguard
+tl_need_tool python3
 GOLDEN=$top_srcdir/tests/golden-quarantine
-[ -x "$EMGUARD" ] || { echo "quarantine-cli.sh: $EMGUARD not built"; exit 77; }
-command -v python3 >/dev/null 2>&1 || {
-	echo "quarantine-cli.sh: no python3"
-	exit 77
-}
-case $EMGUARD in /*) ;; *) EMGUARD=$(pwd)/$EMGUARD ;; esac
-case $GOLDEN in /*) ;; *) GOLDEN=$(pwd)/$GOLDEN ;; esac
-
-TMP=$(mktemp -d) || exit 1
-trap 'rm -rf "$TMP"' EXIT
-trap 'exit 1' INT TERM
-cd "$TMP" || exit 1
+tl_tmpdir
 # one clock and one user for every run; no terminal width from outside
 TZ=UTC
 SUDO_USER=tester
 export TZ SUDO_USER
 unset COLUMNS
-
-failed=0
-passed=0
-ok() { passed=$((passed + 1)); echo "ok   $1"; }
-nok() { failed=$((failed + 1)); echo "FAIL $1"; }
-
-# check NAME WANT_STATUS COMMAND...: run COMMAND (stdout in out, stderr in
-# err), compare its exit status
-check() {
-	name=$1 want=$2
-	shift 2
-	"$@" >out 2>err
-	got=$?
-	if [ "$got" -eq "$want" ]; then ok "$name"; else
-		nok "$name (exit $got, want $want)"
-		sed 's/^/    stderr: /' err | head -5
-	fi
-}
-
-# expect NAME COMMAND...: a shell condition that must hold
-expect() {
-	name=$1
-	shift
-	if "$@"; then ok "$name"; else nok "$name"; fi
-}
 
 # has NAME FILE TEXT: FILE holds the line part TEXT (fixed string)
 has() {
@@ -458,5 +427,4 @@ expect "user list after: alice carol" [ "$(cat out)" = "alice
 carol" ]
 check "user list takes no name" 2 $U list alice $C
 
-echo "quarantine-cli.sh: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+tl_finish
