@@ -2,7 +2,9 @@
 # run-all.sh - the whole emguard test suite, as README's second command and
 # .ci/run call it.  From a clean clone:
 #   1. builds in build/ and runs `make check` (unit tests, golden JSON tests,
-#      fuzz corpus replay, CLI tests, the shared corpus scan);
+#      fuzz corpus replay, CLI tests, the shared corpus scan), then
+#      tests/valgrind.sh there over every EMG_VALGRIND_SAMPLE-th input
+#      (default 12: about 1.5 minutes; skipped without valgrind);
 #   2. builds build-asan/ with -fsanitize=address,undefined and runs the unit
 #      tests and the fuzz corpus replay there;
 #   3. runs `make distcheck` with the fast tests (skip with
@@ -59,6 +61,14 @@ grep -h -E '^(PASS|FAIL|SKIP|ERROR|XFAIL|XPASS):' build/test-suite.log 2>/dev/nu
 for f in $(grep -l -E '^:test-result: (FAIL|ERROR)' $(find build/tests -name '*.trs') 2>/dev/null); do
 	log "log of ${f%.trs}"; tail -n 30 "${f%.trs}.log"
 done
+
+# The CLI under valgrind over a sample (the full run: tests/valgrind.sh --full).
+if command -v valgrind >/dev/null 2>&1; then
+	log "valgrind: every ${EMG_VALGRIND_SAMPLE:-12}th input"
+	step valgrind sh -c "cd build && sh ../tests/valgrind.sh >valgrind.log 2>&1 && tail -n 2 valgrind.log | head -n 1 || { tail -n 80 valgrind.log; exit 1; }"
+else
+	log "valgrind: not installed, skipped"
+fi
 
 # Leaks inside third-party libraries we cannot fix (see the file).
 lsan_supp="$(pwd)/tests/lsan.supp"

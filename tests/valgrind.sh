@@ -14,7 +14,8 @@
 #             with the per-fixture options of its expect.tsv;
 #   attach    tests/gen-attach-fixtures.py under
 #             tests/golden-attach/emguard-test.conf, likewise;
-#   office    tests/gen-office.py under the same configuration;
+#   office    tests/gen-office.py under the same configuration, given as
+#             its directory (so the CLI's directory walk runs too);
 #   hostile   tests/gen-hostile.py (full size) under an empty configuration
 #             plus each case's conf= lines of tests/hostile/expected.tsv.
 # Every configuration gets LimitScanTime 10m (unless a case sets its own):
@@ -38,12 +39,12 @@
 # Usage, from the build directory (make check exports top_srcdir and
 # top_builddir; by hand they default to this script's parent directory and
 # the current one):
-#     tests/valgrind.sh           a sample: every EMG_VALGRIND_SAMPLE-th file
+#     tests/valgrind.sh           a sample: every EMG_VALGRIND_SAMPLE-th input
 #                                 (default 12, about 80 s on a loaded
 #                                 2-core machine), as tests/run-all.sh runs it
 #     tests/valgrind.sh --full    everything (about 25 minutes there)
-# Environment: EMG_VALGRIND_SAMPLE=N (every Nth file of the whole list, in
-# the order above; 1 is the full run), EMG_VALGRIND_BATCH (most files per
+# Environment: EMG_VALGRIND_SAMPLE=N (every Nth input path of the whole
+# list, in the order above; 1 is the full run), EMG_VALGRIND_BATCH (most files per
 # emguard run, default 100), EMGUARD_CORPUS (default
 # $top_srcdir/../shared/corpus), VALGRIND_KEEP=1 keeps the work directory
 # (a failure keeps it too).  Writes only under $top_builddir/tests.
@@ -98,8 +99,10 @@ sample, batch_max = int(sample), max(1, int(batch_max))
 VALGRIND = ["valgrind", "--error-exitcode=99", "--leak-check=full",
             "--errors-for-leak-kinds=definite",
             "--show-leak-kinds=definite", "--track-origins=no",
-            "--num-callers=30",
-            "--suppressions=" + os.path.join(srcdir, "tests/valgrind.supp")]
+            "--num-callers=30"]
+SUPP = os.path.join(srcdir, "tests/valgrind.supp")
+if os.path.exists(SUPP):
+    VALGRIND.append("--suppressions=" + SUPP)
 # The libtool wrapper is a script: libtool runs valgrind on the real binary
 # with the uninstalled library's path.
 libtool = os.path.join(builddir, "libtool")
@@ -166,9 +169,8 @@ else:
 for label, conf in (("golden", golden_conf), ("attach", attach_conf)):
     for path, args in expect_rows(os.path.join(work, label)):
         add(label, conf_text(conf), args, [path])
-add("office", conf_text(attach_conf), (),
-    sorted(os.path.join(work, "office", f)
-           for f in os.listdir(os.path.join(work, "office"))))
+# The Office documents as their directory: the CLI's directory walk too.
+add("office", conf_text(attach_conf), (), [os.path.join(work, "office")])
 with open(os.path.join(srcdir, "tests/hostile/expected.tsv"),
           encoding="utf-8") as f:
     for line in f:
@@ -180,7 +182,15 @@ with open(os.path.join(srcdir, "tests/hostile/expected.tsv"),
         add("hostile", conf_text(None, lines), (),
             [os.path.join(work, "hostile", name)])
 
-# The sample: every Nth file of the whole list, counted across groups.
+
+def files_in(path):
+    """1 for a file, the files under it for a directory."""
+    if not os.path.isdir(path):
+        return 1
+    return sum(len(f) for _d, _s, f in os.walk(path))
+
+
+# The sample: every Nth path of the whole list, counted across groups.
 batches, index, total_files = [], 0, 0
 for n, (label, conf, args, paths) in enumerate(groups):
     conf_path = os.path.join(work, "conf-%d.conf" % n)
@@ -191,7 +201,7 @@ for n, (label, conf, args, paths) in enumerate(groups):
         if index % sample == 0:
             chosen.append(p)
         index += 1
-    total_files += len(paths)
+    total_files += sum(files_in(p) for p in paths)
     batch, size = [], 0
     for p in chosen:
         s = os.path.getsize(p)
@@ -263,7 +273,7 @@ def show_log(log):
 
 
 print("valgrind: %d of %d files (every %d%s), %d batches; %s" % (
-    sum(len(b[3]) for b in batches), total_files, sample,
+    sum(files_in(p) for b in batches for p in b[3]), total_files, sample,
     "th" if sample > 1 else ", the full run", len(batches),
     " ".join(VALGRIND)))
 failed = 0
@@ -272,7 +282,8 @@ start = time.monotonic()
 for k, (label, conf, args, paths) in enumerate(batches, 1):
     tag = "batch-%03d" % k
     errors, rc, messages, took, log = run(conf, args, paths, tag)
-    sum_files += len(paths)
+    files = sum(files_in(p) for p in paths)
+    sum_files += files
     sum_messages += messages
     problems = []
     if errors is None:
@@ -287,7 +298,7 @@ for k, (label, conf, args, paths) in enumerate(batches, 1):
     print("valgrind: [%d/%d] %-8s %3d files, %4d messages, %6.1f s, %s "
           "errors%s" % (k, len(batches), label + (" " + " ".join(args)
                                                   if args else ""),
-                        len(paths), messages, took,
+                        files, messages, took,
                         "?" if errors is None else errors,
                         "" if not problems else ": " + "; ".join(problems)),
           flush=True)
