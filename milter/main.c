@@ -198,7 +198,10 @@ main_unix_path(const char *sock)
  * umask, so that the MTA's user connects through the group (the postfix
  * user in the emguard group), and goes to the user the milter will run
  * as and that user's group: that user must be able to remove and
- * re-create it. */
+ * re-create it.  libmilter binds and listens before the chmod can run,
+ * with the mode the umask leaves (0777 under umask 0): until then the
+ * umask is 0177, so that no one but the starting user can connect in
+ * between and have mail scanned or stored as if it were the MTA. */
 static int
 main_listen(const char *sock, const main_account_t *acct)
 {
@@ -206,8 +209,11 @@ main_listen(const char *sock, const main_account_t *acct)
 		log_msg(LOG_ERR, "smfi_register failed");
 		return -1;
 	}
-	if (smfi_setconn((char *)sock) != MI_SUCCESS || /* copied */
-	    smfi_opensocket(true) != MI_SUCCESS) {
+	mode_t umask_before = umask(0177); /* still one thread: no race */
+	int opened = smfi_setconn((char *)sock) == MI_SUCCESS && /* copied */
+	             smfi_opensocket(true) == MI_SUCCESS;
+	umask(umask_before);
+	if (!opened) {
 		log_msg(LOG_ERR, "cannot listen on %s", sock);
 		return -1;
 	}
