@@ -101,7 +101,7 @@ fi
 # and every program started.
 TRACE="execve,execveat,open,openat,openat2,creat,mkdir,mkdirat,rename"
 TRACE="$TRACE,renameat,renameat2,link,linkat,symlink,symlinkat,mknod"
-TRACE="$TRACE,mknodat,unlink,unlinkat"
+TRACE="$TRACE,mknodat,unlink,unlinkat,umask,bind"
 # traced LOG COMMAND...: COMMAND under strace (when there is one)
 traced() {
 	log=$1
@@ -497,6 +497,14 @@ if [ -n "$STRACE" ]; then
 	verdict "milter (strace): writes only in the DataStore and QuarantineDir and the PID file; starts no program"
 	grep -q ' [1-9][0-9]* unnamed' "$TMP/check.out"
 	verdict "milter (strace): the messages past 4k spilled to O_TMPFILE files"
+	# bind makes the socket with the umask's mode and listens before the
+	# chmod to 0660: the umask then must shut out group and others
+	mask=$(awk -v sock="\"$RUN/milter.sock\"" '
+		/ umask\(/ { m = $0 }
+		/ bind\(/ && index($0, sock) { print m; exit }' \
+		"$TMP/milter.trace" | sed -n 's/.* umask(\([0-7]*\)).*/\1/p')
+	[ -n "$mask" ] && [ $((0$mask & 077)) -eq $((077)) ]
+	verdict "milter (strace): the socket is bound under umask ${mask:-?}, not the caller's 000"
 fi
 
 # ---- the CLI: a new DataStore under umask 000 ------------------------------
