@@ -359,6 +359,99 @@ req $A "$URL/?lang=ja"
 has '<html lang="ja">'
 verdict "?lang=ja switches back"
 
+# ---- a damaged stored report ------------------------------------------------
+# report JSON: the quiet entry's stored report becomes JSON (@FILE: the
+# file's text); "" restores the one the scan wrote
+DB=$TMP/data/emguard.db
+QUIET_REPORT=$TMP/quiet-report
+python3 - "$DB" "$QUIET" "$QUIET_REPORT" <<'PY'
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+r = db.execute("SELECT report_json FROM quarantine_entry WHERE id = ?",
+               (sys.argv[2],)).fetchone()
+open(sys.argv[3], "w").write(r[0])
+PY
+report() {
+	python3 - "$DB" "$QUIET" "$1" "$QUIET_REPORT" <<'PY'
+import sqlite3, sys
+text = sys.argv[3] or open(sys.argv[4]).read()
+if text.startswith("@"):
+    text = open(text[1:]).read()
+db = sqlite3.connect(sys.argv[1])
+db.execute("UPDATE quarantine_entry SET report_json = ? WHERE id = ?",
+           (text, sys.argv[2]))
+db.commit()
+PY
+}
+# no_raw: the page in $B has no raw control, bidi override or <img
+no_raw() {
+	python3 -c '
+import sys
+d = open(sys.argv[1], "rb").read()
+bad = [b"\x1b", b"\x07", b"\x00", b"\xe2\x80\xae", b"<img"]
+sys.exit(1 if any(b in d for b in bad) else 0)' "$B"
+}
+FFFD=$(printf '\357\277\275')
+req $A "$URL/m/$QUIET"
+sed -n '/<section id="why">/,/<\/section>/p' "$B" >"$TMP/why"
+report '{"findings":[{"symbol":"X\u001b[2J","category":"attach.executable","score":1e1,"detail":"\ud800 lone <script>alert(3)</script>","object":"a\u202eb"}],"attachments":[{"name":"n\u0007\"><img src=x onerror=alert(4)>","size":3,"children":[{"name":"c","encrypted":true,"findings":["S",7]}]}]}'
+req $A "$URL/m/$QUIET"
+[ "$STATUS" = 200 ] &&
+	has "data-symbol=\"X${FFFD}\[2J\"" &&
+	has "$FFFD lone &lt;script&gt;alert(3)&lt;/script&gt;" &&
+	has "(a${FFFD}b)" &&
+	has "att-name\">n${FFFD}&quot;&gt;&lt;img src=x onerror=alert(4)&gt;<" &&
+	has 'att-name">c</span>' && has 'att-finding">S</code>' && no_raw
+verdict "hostile stored report: neutralised and escaped on the page"
+req $A "$URL/?q=quarterly"
+[ "$STATUS" = 200 ] && [ "$(rows)" = 1 ] &&
+	has 'col-reason">実行ファイル<'
+verdict "hostile stored report: the list's reason from it"
+# twenty levels of attachments: the page shows sixteen below the first
+nested=$(python3 -c '
+import json
+a = {"name": "leaf", "type": "x", "size": 1}
+for i in range(20):
+    a = {"name": "n%d" % i, "type": "zip", "size": 1, "children": [a]}
+print(json.dumps({"findings": [], "attachments": [a]}))')
+report "$nested"
+req $A "$URL/m/$QUIET"
+[ "$STATUS" = 200 ] && [ "$(grep -c 'class="attachment"' "$B")" = 17 ]
+verdict "nested attachments: shown 16 deep"
+# Each damaged report starts with a finding that would show if it were
+# read: no reader may take a part of it.
+F='{"findings":[{"category":"attach.executable","score":1,"symbol":"DAMAGED"}]'
+deep=$(python3 -c 'print("[" * 100 + "]" * 100)')
+# larger than the 8 MiB a report may have
+python3 - "$F" >"$TMP/big-report" <<'PY'
+import sys
+print(sys.argv[1] + ',"pad":"' + "a" * (9 << 20) + '"}')
+PY
+for bad in "$F" "$F}}" "$F,\"a\":\"x
+y\"}" "$F,\"d\":$deep}" "$F,\"n\":-}" "$F,\"s\":\"\\x\"}" \
+	"$F,\"n\":1.5.5}" "$F,\"a\":nul}" "$F,}" "$F,\"n\":+1}" \
+	"@$TMP/big-report"; do
+	name="damaged report: [$(printf %.24s "${bad#"$F"}" | tr '\n' ' ')]"
+	case $bad in @*) name="damaged report: over 8 MiB" ;; esac
+	report "$bad"
+	req $A "$URL/m/$QUIET"
+	page=$STATUS
+	if [ "$page" = 200 ] && lacks DAMAGED &&
+		has '<ul id="findings"></ul>' && has 'section id="attachments"'
+	then
+		req $A "$URL/?q=quarterly"
+		[ "$STATUS" = 200 ] && [ "$(rows)" = 1 ] && lacks '実行ファイル'
+		verdict "$name"
+	else
+		nok "$name (page $page)"
+	fi
+done
+report ""
+req $A "$URL/m/$QUIET"
+[ "$STATUS" = 200 ] &&
+	sed -n '/<section id="why">/,/<\/section>/p' "$B" | cmp -s - "$TMP/why"
+verdict "the scan's report restored: the same reasons as before"
+
 # ---- release ----------------------------------------------------------------
 status_of() { # ID: held, released or deleted, from the message page
 	$CURL -b "$JAR" "$URL/m/$1" >/dev/null 2>&1

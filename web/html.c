@@ -1,7 +1,7 @@
 /*
  * html.c - the text formats emguard-web speaks: a bounded output buffer
- * with HTML escaping for the pages, and a small JSON reader for the scan
- * report stored with each quarantine entry.
+ * with HTML escaping for the pages, and the reading of the scan report
+ * stored with each quarantine entry, on json-c.
  *
  * Escaping is the only way message content reaches a page, so it is
  * strict: the five characters that matter in text and in quoted
@@ -10,9 +10,12 @@
  * neither close an attribute nor smuggle bytes a browser might read
  * differently.
  *
- * The JSON reader takes json-c's output (lib/report.c) but treats it as
- * untrusted: a depth bound, a node bound, strings decoded to UTF-8 with
- * lone surrogates replaced.
+ * The report is json-c's own output (lib/report.c) but names message
+ * content and may have been damaged in the store: it is read strictly,
+ * with a size and a depth bound, and whatever is not what report.c
+ * writes is no report at all.  json-c decodes the strings to UTF-8 (a
+ * lone surrogate escape as U+FFFD); they still reach a page only through
+ * html_text().
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -22,8 +25,13 @@
 #include "web.h"
 
 #define HTML_REPLACEMENT "\xEF\xBF\xBD" /* U+FFFD */
+/* json-c's tokener refuses deeper nesting (report.c writes a handful of
+ * levels; the message page shows the attachment tree 16 deep) */
 #define WJ_DEPTH_MAX 64
-#define WJ_NODES_MAX 200000
+/* json-c holds a few times the text while it reads: a larger report is
+ * no report.  A mail of 990 attachments, near LimitMimeParts' default,
+ * has a report of 0.7 MB. */
+#define WJ_REPORT_MAX (8u << 20)
 
 /* ---- output buffer ------------------------------------------------------ */
 
@@ -223,304 +231,77 @@ html_free(html_t *h)
 	*h = (html_t){0};
 }
 
-/* ---- JSON reader -------------------------------------------------------- */
+/* ---- the stored report, read with json-c --------------------------------- */
 
-typedef struct wj_parser {
-	const char *p, *end;
-	size_t nodes;
-} wj_parser_t;
-
-static wj_t *wj_value(wj_parser_t *ps, unsigned depth);
-
-static void
-wj_space(wj_parser_t *ps)
+json_object *
+wj_parse(const char *text)
 {
-	while (ps->p < ps->end && (*ps->p == ' ' || *ps->p == '\t' ||
-	                           *ps->p == '\n' || *ps->p == '\r'))
-		ps->p++;
-}
-
-static wj_t *
-wj_node(wj_parser_t *ps, wj_type_t type)
-{
-	if (++ps->nodes > WJ_NODES_MAX)
+	size_t len = text != NULL ? strlen(text) : 0;
+	if (len == 0 || len > WJ_REPORT_MAX)
 		return NULL;
-	wj_t *v = calloc(1, sizeof(*v));
-	if (v != NULL)
-		v->type = type;
+	/* emg_report_json writes one line with every control character
+	 * escaped; json-c, even strict, lets a raw one through in a string */
+	for (size_t i = 0; i < len; i++)
+		if ((unsigned char)text[i] < 0x20)
+			return NULL;
+	json_tokener *tok = json_tokener_new_ex(WJ_DEPTH_MAX);
+	if (tok == NULL)
+		return NULL;
+	/* strict: what report.c writes is strict JSON, anything else is
+	 * damage (a trailing comma, a bad escape) */
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
+	json_object *v = json_tokener_parse_ex(tok, text, (int)len);
+	if (json_tokener_get_error(tok) != json_tokener_success ||
+	    json_tokener_get_parse_end(tok) != len) {
+		json_object_put(v);
+		v = NULL;
+	}
+	json_tokener_free(tok);
 	return v;
 }
 
-void
-wj_free(wj_t *v)
+json_object *
+wj_get(json_object *obj, const char *key)
 {
-	while (v != NULL) {
-		wj_t *next = v->next;
-		wj_free(v->child);
-		free(v->key);
-		free(v->str);
-		free(v);
-		v = next;
-	}
-}
-
-static int
-wj_hex4(const char *p)
-{
-	int v = 0;
-	for (int i = 0; i < 4; i++) {
-		int d = html_hexval(p[i]);
-		if (d < 0)
-			return -1;
-		v = v * 16 + d;
-	}
+	json_object *v = NULL;
+	if (!json_object_is_type(obj, json_type_object) ||
+	    !json_object_object_get_ex(obj, key, &v))
+		return NULL;
 	return v;
-}
-
-static size_t
-wj_put_utf8(char *out, unsigned cp)
-{
-	if (cp < 0x80) {
-		out[0] = (char)cp;
-		return 1;
-	}
-	if (cp < 0x800) {
-		out[0] = (char)(0xC0 | (cp >> 6));
-		out[1] = (char)(0x80 | (cp & 0x3F));
-		return 2;
-	}
-	if (cp < 0x10000) {
-		out[0] = (char)(0xE0 | (cp >> 12));
-		out[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-		out[2] = (char)(0x80 | (cp & 0x3F));
-		return 3;
-	}
-	out[0] = (char)(0xF0 | (cp >> 18));
-	out[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-	out[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-	out[3] = (char)(0x80 | (cp & 0x3F));
-	return 4;
-}
-
-/* The \u escape at ps->p (after the backslash and 'u'): one code point,
- * a surrogate pair joined, a lone surrogate as U+FFFD. */
-static bool
-wj_unicode(wj_parser_t *ps, unsigned *cp)
-{
-	if (ps->end - ps->p < 4)
-		return false;
-	int hi = wj_hex4(ps->p);
-	if (hi < 0)
-		return false;
-	ps->p += 4;
-	*cp = (unsigned)hi;
-	if (hi >= 0xDC00 && hi <= 0xDFFF)
-		*cp = 0xFFFD;
-	else if (hi >= 0xD800 && hi <= 0xDBFF) {
-		int lo =
-		    ps->end - ps->p >= 6 && ps->p[0] == '\\' && ps->p[1] == 'u'
-		        ? wj_hex4(ps->p + 2)
-		        : -1;
-		if (lo >= 0xDC00 && lo <= 0xDFFF) {
-			*cp = 0x10000 + (((unsigned)hi - 0xD800) << 10) +
-			      ((unsigned)lo - 0xDC00);
-			ps->p += 6;
-		} else
-			*cp = 0xFFFD;
-	}
-	return true;
-}
-
-/* A string at ps->p (the opening quote), decoded into a new buffer. */
-static char *
-wj_string(wj_parser_t *ps)
-{
-	ps->p++;
-	const char *start = ps->p;
-	while (ps->p < ps->end && *ps->p != '"')
-		ps->p += *ps->p == '\\' && ps->end - ps->p > 1 ? 2 : 1;
-	if (ps->p >= ps->end)
-		return NULL;
-	/* a decoded escape is never longer than the escape itself */
-	size_t cap = (size_t)(ps->p - start) + 1;
-	char *out = malloc(cap), *o = out;
-	if (out == NULL)
-		return NULL;
-	ps->p = start;
-	while (*ps->p != '"') {
-		char c = *ps->p++;
-		if (c != '\\') {
-			*o++ = c;
-			continue;
-		}
-		c = *ps->p++;
-		unsigned cp = 0;
-		switch (c) {
-		case 'b': *o++ = '\b'; break;
-		case 'f': *o++ = '\f'; break;
-		case 'n': *o++ = '\n'; break;
-		case 'r': *o++ = '\r'; break;
-		case 't': *o++ = '\t'; break;
-		case 'u':
-			if (!wj_unicode(ps, &cp)) {
-				free(out);
-				return NULL;
-			}
-			o += wj_put_utf8(o, cp);
-			break;
-		default: *o++ = c; break; /* \" \\ \/ */
-		}
-	}
-	ps->p++;
-	*o = '\0';
-	return out;
-}
-
-static wj_t *
-wj_number(wj_parser_t *ps)
-{
-	char buf[64];
-	size_t n = 0;
-	while (ps->p < ps->end && n < sizeof(buf) - 1 &&
-	       strchr("+-0123456789.eE", *ps->p) != NULL && *ps->p != '\0')
-		buf[n++] = *ps->p++;
-	buf[n] = '\0';
-	char *endp = NULL;
-	double d = strtod(buf, &endp);
-	if (n == 0 || endp != buf + n)
-		return NULL;
-	wj_t *v = wj_node(ps, WJ_NUMBER);
-	if (v != NULL)
-		v->num = d;
-	return v;
-}
-
-static bool
-wj_word(wj_parser_t *ps, const char *word)
-{
-	size_t n = strlen(word);
-	if ((size_t)(ps->end - ps->p) < n || memcmp(ps->p, word, n) != 0)
-		return false;
-	ps->p += n;
-	return true;
-}
-
-/* The members of an array or object after its opening bracket. */
-static wj_t *
-wj_container(wj_parser_t *ps, wj_type_t type, unsigned depth)
-{
-	char close = type == WJ_ARRAY ? ']' : '}';
-	wj_t *v = wj_node(ps, type), **tail;
-	if (v == NULL)
-		return NULL;
-	tail = &v->child;
-	ps->p++;
-	wj_space(ps);
-	if (ps->p < ps->end && *ps->p == close) {
-		ps->p++;
-		return v;
-	}
-	for (;;) {
-		char *key = NULL;
-		wj_space(ps);
-		if (type == WJ_OBJECT) {
-			if (ps->p >= ps->end || *ps->p != '"' ||
-			    (key = wj_string(ps)) == NULL)
-				break;
-			wj_space(ps);
-			if (ps->p >= ps->end || *ps->p++ != ':') {
-				free(key);
-				break;
-			}
-		}
-		wj_t *m = wj_value(ps, depth + 1);
-		if (m == NULL) {
-			free(key);
-			break;
-		}
-		m->key = key;
-		*tail = m;
-		tail = &m->next;
-		wj_space(ps);
-		if (ps->p < ps->end && *ps->p == ',') {
-			ps->p++;
-			continue;
-		}
-		if (ps->p < ps->end && *ps->p == close) {
-			ps->p++;
-			return v;
-		}
-		break;
-	}
-	wj_free(v);
-	return NULL;
-}
-
-static wj_t *
-wj_value(wj_parser_t *ps, unsigned depth)
-{
-	wj_space(ps);
-	if (depth > WJ_DEPTH_MAX || ps->p >= ps->end)
-		return NULL;
-	wj_t *v = NULL;
-	switch (*ps->p) {
-	case '{': return wj_container(ps, WJ_OBJECT, depth);
-	case '[': return wj_container(ps, WJ_ARRAY, depth);
-	case '"': {
-		char *s = wj_string(ps);
-		if (s != NULL && (v = wj_node(ps, WJ_STRING)) != NULL)
-			v->str = s;
-		else
-			free(s);
-		return v;
-	}
-	case 't':
-	case 'f': {
-		bool truth = wj_word(ps, "true");
-		if ((truth || wj_word(ps, "false")) &&
-		    (v = wj_node(ps, WJ_BOOL)) != NULL)
-			v->num = truth;
-		return v;
-	}
-	case 'n': return wj_word(ps, "null") ? wj_node(ps, WJ_NULL) : NULL;
-	default: return wj_number(ps);
-	}
-}
-
-wj_t *
-wj_parse(const char *text, size_t len)
-{
-	wj_parser_t ps = {.p = text, .end = text + len};
-	wj_t *v = wj_value(&ps, 0);
-	wj_space(&ps);
-	if (v != NULL && ps.p != ps.end) {
-		wj_free(v);
-		return NULL;
-	}
-	return v;
-}
-
-const wj_t *
-wj_get(const wj_t *obj, const char *key)
-{
-	if (obj == NULL || obj->type != WJ_OBJECT)
-		return NULL;
-	for (const wj_t *m = obj->child; m != NULL; m = m->next)
-		if (strcmp(m->key, key) == 0)
-			return m;
-	return NULL;
 }
 
 const char *
-wj_str(const wj_t *obj, const char *key)
+wj_string(json_object *v)
 {
-	const wj_t *m = wj_get(obj, key);
-	return m != NULL && m->type == WJ_STRING ? m->str : "";
+	return json_object_is_type(v, json_type_string)
+	           ? json_object_get_string(v)
+	           : "";
+}
+
+const char *
+wj_str(json_object *obj, const char *key)
+{
+	return wj_string(wj_get(obj, key));
 }
 
 double
-wj_num(const wj_t *obj, const char *key)
+wj_num(json_object *obj, const char *key)
 {
-	const wj_t *m = wj_get(obj, key);
-	return m != NULL && m->type == WJ_NUMBER ? m->num : 0.0;
+	json_object *v = wj_get(obj, key);
+	/* json_object_get_double would also read a string or a boolean */
+	return json_object_is_type(v, json_type_double) ||
+	               json_object_is_type(v, json_type_int)
+	           ? json_object_get_double(v)
+	           : 0.0;
+}
+
+size_t
+wj_array(json_object *obj, const char *key, json_object **arr)
+{
+	*arr = wj_get(obj, key);
+	if (!json_object_is_type(*arr, json_type_array)) {
+		*arr = NULL;
+		return 0;
+	}
+	return json_object_array_length(*arr);
 }

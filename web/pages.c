@@ -312,20 +312,19 @@ typedef struct pages_group {
 typedef struct pages_groups {
 	pages_group_t g[PAGES_GROUPS_MAX];
 	size_t n;
-	const wj_t *findings; /* the first finding, or NULL */
+	json_object *findings; /* the report's findings array, or NULL */
+	size_t n_findings;     /* its first ones, at most PAGES_FINDINGS_MAX */
 } pages_groups_t;
 
 /* The categories of REPORT's findings, the heaviest first. */
 static void
-pages_group(const wj_t *report, pages_groups_t *out)
+pages_group(json_object *report, pages_groups_t *out)
 {
-	const wj_t *arr = wj_get(report, "findings");
-	size_t seen = 0;
+	size_t n = wj_array(report, "findings", &out->findings);
 	out->n = 0;
-	out->findings =
-	    arr != NULL && arr->type == WJ_ARRAY ? arr->child : NULL;
-	for (const wj_t *f = out->findings;
-	     f != NULL && seen < PAGES_FINDINGS_MAX; f = f->next, seen++) {
+	out->n_findings = n < PAGES_FINDINGS_MAX ? n : PAGES_FINDINGS_MAX;
+	for (size_t k = 0; k < out->n_findings; k++) {
+		json_object *f = json_object_array_get_idx(out->findings, k);
 		const char *cat = wj_str(f, "category");
 		size_t i = 0;
 		while (i < out->n && strcmp(out->g[i].category, cat) != 0)
@@ -347,19 +346,11 @@ pages_group(const wj_t *report, pages_groups_t *out)
 	}
 }
 
-/* REPORT_JSON of an entry, parsed; NULL when it has none. */
-static wj_t *
-pages_report(const emg_qentry_t *e)
-{
-	size_t len = strlen(e->report_json);
-	return len > 0 ? wj_parse(e->report_json, len) : NULL;
-}
-
 /* The short reason of a list row: the heaviest category's label. */
 static void
 pages_row_reason(html_t *h, const web_req_t *r, const emg_qentry_t *e)
 {
-	wj_t *report = pages_report(e);
+	json_object *report = wj_parse(e->report_json);
 	pages_groups_t gs;
 	pages_group(report, &gs);
 	if (gs.n > 0 && gs.g[0].sum > 0) {
@@ -368,7 +359,7 @@ pages_row_reason(html_t *h, const web_req_t *r, const emg_qentry_t *e)
 			html_text(h, i18n(r->lang, M_MORE_REASONS));
 	} else
 		html_text(h, e->reason);
-	wj_free(report);
+	json_object_put(report);
 }
 
 /* ---- the list ----------------------------------------------------------- */
@@ -673,10 +664,9 @@ pages_findings(html_t *h, const web_req_t *r, const pages_groups_t *gs)
 		          g->category, "\">");
 		html_text(h, i18n_category(l, g->category));
 		html_raw(h, "</h3>\n<ul>\n");
-		size_t seen = 0;
-		for (const wj_t *f = gs->findings;
-		     f != NULL && seen < PAGES_FINDINGS_MAX;
-		     f = f->next, seen++) {
+		for (size_t k = 0; k < gs->n_findings; k++) {
+			json_object *f =
+			    json_object_array_get_idx(gs->findings, k);
 			if (strcmp(wj_str(f, "category"), g->category) != 0)
 				continue;
 			double score = wj_num(f, "score");
@@ -703,7 +693,7 @@ pages_findings(html_t *h, const web_req_t *r, const pages_groups_t *gs)
 
 static void
 pages_why(html_t *h, const web_req_t *r, const emg_qentry_t *e,
-          const wj_t *report)
+          json_object *report)
 {
 	web_lang_t l = r->lang;
 	pages_groups_t gs;
@@ -785,44 +775,48 @@ pages_envelope(html_t *h, const web_req_t *r, const emg_qentry_t *e)
 	html_raw(h, "</span></dd>\n</dl>\n</section>\n");
 }
 
+/* Attachment A and, DEPTH deep, what was taken out of it (the tokener's
+ * depth bound holds too, but the page indents far less). */
 static void
-pages_attachment(html_t *h, const wj_t *a, unsigned depth)
+pages_attachment(html_t *h, json_object *a, unsigned depth)
 {
+	json_object *arr;
 	html_wrap(h, "<li class=\"attachment\"><span class=\"att-name\">",
 	          wj_str(a, "name"), "</span> <span class=\"muted\">");
 	html_text(h, wj_str(a, "type"));
 	html_fmt(h, ", %.0f B</span>", wj_num(a, "size"));
-	const wj_t *fs = wj_get(a, "findings");
-	for (const wj_t *f = fs != NULL && fs->type == WJ_ARRAY ? fs->child
-	                                                        : NULL;
-	     f != NULL; f = f->next) {
-		if (f->type != WJ_STRING)
+	size_t n = wj_array(a, "findings", &arr);
+	for (size_t i = 0; i < n; i++) {
+		json_object *f = json_object_array_get_idx(arr, i);
+		if (!json_object_is_type(f, json_type_string))
 			continue;
-		html_wrap(h, " <code class=\"att-finding\">", f->str,
+		html_wrap(h, " <code class=\"att-finding\">", wj_string(f),
 		          "</code>");
 	}
-	const wj_t *kids = wj_get(a, "children");
-	if (kids != NULL && kids->type == WJ_ARRAY && kids->child != NULL &&
-	    depth < PAGES_ATT_DEPTH) {
+	n = wj_array(a, "children", &arr);
+	if (n > 0 && depth < PAGES_ATT_DEPTH) {
 		html_raw(h, "\n<ul>\n");
-		for (const wj_t *k = kids->child; k != NULL; k = k->next)
-			pages_attachment(h, k, depth + 1);
+		for (size_t i = 0; i < n; i++)
+			pages_attachment(h, json_object_array_get_idx(arr, i),
+			                 depth + 1);
 		html_raw(h, "</ul>");
 	}
 	html_raw(h, "</li>\n");
 }
 
 static void
-pages_attachments(html_t *h, web_lang_t l, const wj_t *report)
+pages_attachments(html_t *h, web_lang_t l, json_object *report)
 {
-	const wj_t *atts = wj_get(report, "attachments");
+	json_object *arr;
+	size_t n = wj_array(report, "attachments", &arr);
 	pages_section(h, l, "attachments", M_ATTACHMENTS);
-	if (atts == NULL || atts->type != WJ_ARRAY || atts->child == NULL) {
+	if (n == 0) {
 		pages_para(h, "muted", i18n(l, M_NO_ATTACHMENTS));
 	} else {
 		html_raw(h, "<ul>\n");
-		for (const wj_t *a = atts->child; a != NULL; a = a->next)
-			pages_attachment(h, a, 0);
+		for (size_t i = 0; i < n; i++)
+			pages_attachment(h, json_object_array_get_idx(arr, i),
+			                 0);
 		html_raw(h, "</ul>\n");
 	}
 	html_raw(h, "</section>\n");
@@ -980,7 +974,7 @@ page_message(web_req_t *r, const char *id)
 	if (web_first_view(r, id) &&
 	    emg_quarantine_audit_add(r->q, id, actor, "view", "") != EMG_OK)
 		web_quarantine_failed(r, "recording a view");
-	wj_t *report = pages_report(e);
+	json_object *report = wj_parse(e->report_json);
 	html_t h = {0};
 	page_begin(&h, r, pages_subject(r, e));
 	pages_done(&h, r, id);
@@ -1000,7 +994,7 @@ page_message(web_req_t *r, const char *id)
 	pages_headers(&h, r, e);
 	pages_trail(&h, r, id);
 	page_end(&h);
-	wj_free(report);
+	json_object_put(report);
 	emg_qentry_free(e);
 	return web_send_page(r, 200, &h);
 }

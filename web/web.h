@@ -2,8 +2,8 @@
  * web.h - emguard-web, the quarantine web page for IT staff: the
  * declarations shared by the server (server.c: daemon, routing, sessions,
  * CSRF, login limits), the pages (pages.c), the texts in Japanese and
- * English (i18n.c), the bounded HTML output buffer and JSON reader
- * (html.c) and the stylesheet (style.c).
+ * English (i18n.c), the bounded HTML output buffer and the reading of an
+ * entry's stored report (html.c) and the stylesheet (style.c).
  *
  * Every page is rendered on the server into an html_t; nothing from a
  * message reaches the page except through html_text(), which escapes it.
@@ -11,6 +11,7 @@
 #ifndef EMG_WEB_H
 #define EMG_WEB_H
 
+#include <json-c/json.h>
 #include <microhttpd.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -57,35 +58,25 @@ void html_url(html_t *h, const char *s);
 int html_hexval(char c);
 void html_free(html_t *h);
 
-/* ---- html.c: a small JSON reader for the report of an entry ----------------
- * The report is json-c's output, but it names message content: parsed
- * with a depth and size bound, strings as UTF-8. */
-typedef enum wj_type {
-	WJ_NULL,
-	WJ_BOOL,
-	WJ_NUMBER,
-	WJ_STRING,
-	WJ_ARRAY,
-	WJ_OBJECT,
-} wj_type_t;
+/* ---- html.c: the report of an entry, read with json-c ---------------------
+ * The report is json-c's output, but it names message content: read
+ * strictly, with a size and a depth bound.  The getters take NULL or a
+ * value of the wrong type and answer as for an absent member. */
 
-typedef struct wj {
-	wj_type_t type;
-	char *key;  /* the member's name inside an object, else NULL */
-	char *str;  /* WJ_STRING */
-	double num; /* WJ_NUMBER; WJ_BOOL 1 or 0 */
-	struct wj *child, *next;
-} wj_t;
-
-/* NULL when TEXT is no JSON, nests too deep or is too large. */
-wj_t *wj_parse(const char *text, size_t len);
-void wj_free(wj_t *v);
+/* REPORT_JSON parsed whole (json_object_put() it), or NULL when it is
+ * empty, too large, nests too deep or is not strict JSON. */
+json_object *wj_parse(const char *report_json);
 /* Member KEY of object OBJ, or NULL. */
-const wj_t *wj_get(const wj_t *obj, const char *key);
+json_object *wj_get(json_object *obj, const char *key);
+/* V's text when V is a string, else "". */
+const char *wj_string(json_object *v);
 /* The string member KEY, "" when absent or not a string. */
-const char *wj_str(const wj_t *obj, const char *key);
-/* The number member KEY, 0 when absent. */
-double wj_num(const wj_t *obj, const char *key);
+const char *wj_str(json_object *obj, const char *key);
+/* The number member KEY, 0 when absent or not a number. */
+double wj_num(json_object *obj, const char *key);
+/* The array member KEY into ARR and its length; NULL and 0 when absent
+ * or not an array. */
+size_t wj_array(json_object *obj, const char *key, json_object **arr);
 
 /* ---- i18n.c ------------------------------------------------------------- */
 typedef enum web_lang { LANG_JA = 0, LANG_EN = 1 } web_lang_t;
