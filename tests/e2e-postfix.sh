@@ -2,13 +2,13 @@
 # e2e-postfix.sh - end-to-end test of emguard-milter behind a real Postfix,
 # and of the pieces an administrator installs with it (contrib/, man/).
 #
-# Starts a private Postfix instance on 127.0.0.1 (its own config, queue and
-# data directories, a free unprivileged port, all under one temporary
-# directory) whose smtpd_milters is emguard-milter on a unix socket, with
-# milter_default_action = tempfail.  Mail for test.local is delivered by the
-# virtual transport into a Maildir in the same directory (other@test.local
-# into a second one).  Messages go in over
-# SMTP (python3 smtplib) and the test asserts what reached the Maildir, the
+# Starts a private Postfix instance on 127.0.0.1 with tests/postfix-lib.sh
+# (its own config, queue and data directories, a free unprivileged port, all
+# under one temporary directory) whose smtpd_milters is emguard-milter on a
+# unix socket, with milter_default_action = tempfail.  Mail for test.local
+# is delivered by the virtual transport into a Maildir in the same directory
+# (other@test.local into a second one).  Messages go in over SMTP (python3
+# smtplib) and the test asserts what reached the Maildir, the
 # hold queue and the SMTP client: the X-Emguard-* headers on clean mail,
 # forged X-Emguard-* headers replaced, the Japanese subject tag with the
 # original encoded word kept, the hold queue, 550 5.7.1, 451 and nothing
@@ -32,32 +32,20 @@
 # the milter drops to nobody), the Debian postfix package (user postfix,
 # group postdrop, /etc/postfix/postfix-files), python3; sendmail-cf and
 # systemd-analyze when present.  It never touches the system Postfix, its
-# configuration or port 25.  Run by make check with $top_srcdir and
-# $top_builddir exported; takes 45 to 65 s on two busy cores.  Exit: 0
-# pass, 1 fail, 77 skip (the reason is printed).  E2E_KEEP=1 keeps the
-# temporary directory.
+# configuration or port 25.  The check helpers are tests/test-lib.sh's.
+# Run by make check with $top_srcdir and $top_builddir exported; takes 45 to
+# 65 s on two busy cores.  Exit: 0 pass, 1 fail, 77 skip (the reason is
+# printed).  E2E_KEEP=1 keeps the temporary directory.
 set -u
-PATH=$PATH:/usr/sbin:/sbin
-top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
-top_builddir=${top_builddir:-.}
+: "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
+# shellcheck source=tests/test-lib.sh
+. "$top_srcdir/tests/test-lib.sh"
+# shellcheck source=tests/postfix-lib.sh
+. "$top_srcdir/tests/postfix-lib.sh"
+tl_begin e2e-postfix
 MILTER=$top_builddir/milter/emguard-milter
 EMGUARD=$top_builddir/cli/emguard
 MILTER_USER=nobody
-passed=0
-failed=0
-ok() { passed=$((passed + 1)); echo "ok   $1"; }
-nok() { failed=$((failed + 1)); echo "FAIL $1"; }
-# expect NAME COMMAND...: a condition that must hold
-expect() {
-	name=$1
-	shift
-	if "$@"; then ok "$name"; else nok "$name"; fi
-}
-finish() {
-	echo "e2e-postfix: $passed passed, $failed failed"
-	[ "$failed" -eq 0 ] && exit 0
-	exit 1
-}
 # like PATTERN STRING: STRING matches the shell PATTERN
 like() {
 	case $2 in
@@ -66,45 +54,26 @@ like() {
 	return 1
 }
 no() { ! "$@"; }
-# skip WHY: exit 77, unless a check already failed
-skip() {
-	[ "$failed" -eq 0 ] || finish
-	echo "e2e-postfix: SKIP: $*"
-	exit 77
+# stops_on_term PID: PID, a child of this shell, ends on SIGTERM within the
+# 10 s pf_stop_pid gives it before its SIGKILL (which wait reports as 137)
+stops_on_term() {
+	pf_stop_pid "$1"
+	wait "$1"
+	[ $? -ne 137 ]
 }
 
 T=$(mktemp -d /tmp/emguard-e2e.XXXXXX) || exit 1
 chmod 755 "$T" # the postfix user reaches the milter socket, nobody the Maildir
-master_pid=
 milter_pid=
 user_pid=
 cleanup() {
-	if [ -f "$T/etc/main.cf" ]; then
-		postfix -c "$T/etc" stop >/dev/null 2>&1
-		master_pid=$(cat "$T/spool/pid/master.pid" 2>/dev/null | tr -d ' ')
-	fi
-	stop_pid "$master_pid" KILL
-	stop_pid "$milter_pid" KILL
-	stop_pid "$user_pid" KILL
+	pf_stop
+	pf_stop_pid "$milter_pid"
+	pf_stop_pid "$user_pid"
 	if [ "${E2E_KEEP:-0}" = 1 ]; then echo "kept $T"; else rm -rf "$T"; fi
 }
 trap cleanup EXIT
 trap 'exit 1' HUP INT TERM PIPE
-
-# stop_pid PID [KILL]: SIGTERM, wait up to 10 s; then SIGKILL when asked.
-# Returns 0 when the process is gone.
-stop_pid() {
-	[ -n "$1" ] || return 0
-	kill "$1" 2>/dev/null || return 0
-	i=0
-	while kill -0 "$1" 2>/dev/null && [ $i -lt 100 ]; do
-		sleep 0.1
-		i=$((i + 1))
-	done
-	kill -0 "$1" 2>/dev/null || return 0
-	[ "${2:-}" = KILL ] && kill -KILL "$1" 2>/dev/null
-	return 1
-}
 
 # ---- contrib/: the Sendmail snippet expands, the systemd unit verifies ------------
 cf_m4=/usr/share/sendmail/cf/m4/cf.m4
@@ -159,28 +128,21 @@ expect "emguard.conf.5 documents no unknown keyword (stale: $(echo $stale))" \
 	test -z "$stale"
 
 # ---- what the rest needs -----------------------------------------------------------
-[ "$(id -u)" = 0 ] || skip "needs root: Postfix's master starts as root"
-# The system's python3 when there is one: a version manager's shim in front
-# of it costs about a second a call, and the helpers are called often.
-PYTHON=${PYTHON:-python3}
-[ "$PYTHON" = python3 ] && [ -x /usr/bin/python3 ] && PYTHON=/usr/bin/python3
-for tool in postfix postconf postqueue postcat "$PYTHON"; do
-	command -v "$tool" >/dev/null 2>&1 ||
-		skip "$tool not found (apt-get install postfix python3)"
-done
-{ id postfix && getent group postdrop && id "$MILTER_USER"; } >/dev/null 2>&1 ||
-	skip "no postfix or $MILTER_USER user, or no postdrop group"
-[ -f /etc/postfix/postfix-files ] || skip "no /etc/postfix/postfix-files"
-[ -x "$MILTER" ] && [ -x "$EMGUARD" ] || skip "build emguard-milter and emguard first"
-
-mkdir -p "$T/etc" "$T/spool" "$T/data" "$T/log" "$T/mail" "$T/run" "$T/msg" "$T/qdir"
-chown "$MILTER_USER" "$T/mail" "$T/run" "$T/qdir"
-chown postfix "$T/data"
+why=$(pf_check) || tl_skip "$why"
+tl_need_tool postcat
+tl_need_built MILTER milter/emguard-milter
+tl_need_built EMGUARD cli/emguard
+# The system's python3 when there is one (postfix-lib.sh's choice): a version
+# manager's shim in front of it costs about a second a call, and the helpers
+# are called often.
+PYTHON=$PF_PYTHON
+mkdir -p "$T/run" "$T/msg" "$T/qdir"
+chown "$MILTER_USER" "$T/run" "$T/qdir"
 
 # ---- the python half: messages, SMTP client, Maildir and queue readers -------------
 cat >"$T/e2e.py" <<'EOF'
 """e2e.py - helpers of e2e-postfix.sh (standard library only)."""
-import base64, email, email.header, json, os, smtplib, socket, sys, time
+import base64, email, email.header, json, os, smtplib, sys, time
 
 
 def messages(outdir):
@@ -234,32 +196,6 @@ def messages(outdir):
     line = "alpha beta gamma delta minutes meeting project schedule %d\r\n"
     write("slow", "Alice Example <alice@example.test>", "long minutes",
           "".join(line % i for i in range(25000)))
-
-
-def wait_port(port, seconds):
-    end = time.time() + float(seconds)
-    while time.time() < end:
-        try:
-            socket.create_connection(("127.0.0.1", int(port)), 1).close()
-            return 0
-        except OSError:
-            time.sleep(0.1)
-    return 1
-
-
-def wait_unix(path, seconds):
-    """Wait until a unix socket at PATH accepts connections."""
-    end = time.time() + float(seconds)
-    while time.time() < end:
-        s = socket.socket(socket.AF_UNIX)
-        try:
-            s.connect(path)
-            return 0
-        except OSError:
-            time.sleep(0.1)
-        finally:
-            s.close()
-    return 1
 
 
 def send(port, mfrom, rcpt, path):
@@ -392,84 +328,25 @@ def queue(sender):
 
 if __name__ == "__main__":
     cmd, args = sys.argv[1], sys.argv[2:]
-    sys.exit({"messages": messages, "wait-port": wait_port,
-              "wait-unix": wait_unix, "send": send,
-              "find": find, "header": header, "subject": subject,
-              "same": same, "entry": entry, "missing": missing,
+    sys.exit({"messages": messages, "send": send, "find": find,
+              "header": header, "subject": subject, "same": same,
+              "entry": entry, "missing": missing,
               "queue": queue}[cmd](*args) or 0)
 EOF
 e2e() { "$PYTHON" "$T/e2e.py" "$@"; }
-e2e messages "$T/msg" || { nok "writing the messages"; finish; }
+e2e messages "$T/msg" || { nok "writing the messages"; tl_finish; }
 
 # ---- the private Postfix instance -------------------------------------------------
-port=$("$PYTHON" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+port=$(pf_free_port)
 sock=$T/run/milter.sock
-cat >"$T/etc/main.cf" <<EOF
-# A private instance for e2e-postfix.sh: nothing outside $T is written.
-compatibility_level = 3.6
-queue_directory = $T/spool
-data_directory = $T/data
-mail_owner = postfix
-setgid_group = postdrop
-myhostname = mx.e2e.test
-mydomain = e2e.test
-myorigin = \$myhostname
-inet_interfaces = 127.0.0.1
-inet_protocols = ipv4
-mynetworks = 127.0.0.0/8
-mydestination =
-relay_domains =
-local_recipient_maps =
-alias_maps =
-alias_database =
-smtpd_peername_lookup = no
-smtp_dns_support_level = disabled
-smtpd_relay_restrictions = permit_mynetworks, reject_unauth_destination
-smtpd_error_sleep_time = 0
-in_flow_delay = 0
-biff = no
-maillog_file = $T/log/maillog
-maillog_file_prefixes = $T/log
-virtual_mailbox_domains = test.local
-virtual_mailbox_base = $T/mail
-virtual_mailbox_maps = inline:{ other@test.local=other/ }, static:box/
-virtual_uid_maps = static:65534
-virtual_gid_maps = static:65534
-smtpd_milters = unix:$sock
-non_smtpd_milters = unix:$sock
-milter_protocol = 6
-milter_default_action = tempfail
-milter_connect_timeout = 5s
-milter_command_timeout = 15s
-milter_content_timeout = 30s
-milter_mail_macros = i {mail_addr} {client_addr} {client_name} {auth_authen}
-EOF
-# Debian's master.cf chroots its services into the queue directory; this one
-# does not, and listens on the free port only.
-cat >"$T/etc/master.cf" <<EOF
-127.0.0.1:$port inet n - n - - smtpd
-pickup    unix  n  -  n  60    1  pickup
-cleanup   unix  n  -  n  -     0  cleanup
-qmgr      unix  n  -  n  300   1  qmgr
-rewrite   unix  -  -  n  -     -  trivial-rewrite
-bounce    unix  -  -  n  -     0  bounce
-defer     unix  -  -  n  -     0  bounce
-trace     unix  -  -  n  -     0  bounce
-verify    unix  -  -  n  -     1  verify
-flush     unix  n  -  n  1000? 0  flush
-proxymap  unix  -  -  n  -     -  proxymap
-showq     unix  n  -  n  -     -  showq
-error     unix  -  -  n  -     -  error
-retry     unix  -  -  n  -     -  error
-discard   unix  -  -  n  -     -  discard
-smtp      unix  -  -  n  -     -  smtp
-relay     unix  -  -  n  -     -  smtp
-local     unix  -  n  n  -     -  local
-virtual   unix  -  n  n  -     -  virtual
-anvil     unix  -  -  n  -     1  anvil
-scache    unix  -  -  n  -     1  scache
-postlog   unix-dgram n - n - 1  postlogd
-EOF
+# postfix-lib.sh's instance in $T ($T/etc, $T/spool, $T/log/maillog, the
+# Maildir $T/mail/box), with the milter; other@test.local has a Maildir of
+# its own for release --to
+pf_setup "$T" "$port" "unix:$sock" &&
+	pf_conf 'virtual_mailbox_maps = inline:{ other@test.local=other/ }, static:box/' || {
+	nok "writing the private Postfix configuration"
+	tl_finish
+}
 
 # contrib/postfix-main.cf holds only parameters this Postfix knows
 mkdir -p "$T/snippet"
@@ -480,16 +357,9 @@ expect "contrib/postfix-main.cf: postconf reads it without a warning" \
 	no grep -q warning "$T/snippet.out"
 grep warning "$T/snippet.out" | sed 's/^/    /'
 
-# postfix prints nothing when stderr is not a terminal: its reasons are in
-# the maillog, shown on failure.
-postfix_log() { sed 's/^/    maillog: /' "$T/log/maillog" 2>/dev/null | tail -n 15; }
-if postfix -c "$T/etc" start >"$T/log/start.out" 2>&1 && e2e wait-port "$port" 15; then
-	ok "private Postfix listens on 127.0.0.1:$port"
-else
+if pf_start; then ok "private Postfix listens on 127.0.0.1:$port"; else
 	nok "private Postfix start"
-	cat "$T/log/start.out"
-	postfix_log
-	finish
+	tl_finish
 fi
 
 # ---- emguard-milter --------------------------------------------------------------------
@@ -526,7 +396,7 @@ start_milter() {
 			-u "$MILTER_USER" -P "$T/run/milter.pid"
 	) >>"$T/log/milter.log" 2>&1 &
 	milter_pid=$!
-	e2e wait-unix "$sock" 15 && kill -0 "$milter_pid" 2>/dev/null &&
+	pf_wait_unix "$sock" 15 && kill -0 "$milter_pid" 2>/dev/null &&
 		chgrp postfix "$sock"
 }
 milter_log() { sed 's/^/    milter: /' "$T/log/milter.log" | tail -n 15; }
@@ -556,7 +426,7 @@ fi
 if start_milter; then ok "emguard-milter -f listens on $sock"; else
 	nok "emguard-milter start"
 	milter_log
-	finish
+	tl_finish
 fi
 expect "emguard-milter dropped root for $MILTER_USER" \
 	test "$(ps -o user= -p "$milter_pid")" = "$MILTER_USER"
@@ -572,10 +442,10 @@ if command -v setpriv >/dev/null 2>&1; then
 	) >"$T/log/user.log" 2>&1 &
 	user_pid=$!
 	expect "emguard-milter started as $MILTER_USER listens" \
-		e2e wait-unix "$T/run/user.sock" 15
+		pf_wait_unix "$T/run/user.sock" 15
 	expect "... and does not complain that it is not root" \
 		no grep -q 'not started as root' "$T/log/user.log"
-	expect "... and stops on SIGTERM" stop_pid "$user_pid" KILL
+	expect "... and stops on SIGTERM" stops_on_term "$user_pid"
 	user_pid=
 fi
 
@@ -844,9 +714,9 @@ expect "store down: logged with fallback=hold" \
 	"$T/log/milter.log"
 
 # ---- SIGTERM stops the milter
-if stop_pid "$milter_pid"; then ok "emguard-milter exits on SIGTERM"; else
+if stops_on_term "$milter_pid"; then ok "emguard-milter exits on SIGTERM"; else
 	nok "emguard-milter exits on SIGTERM within 10 s"
 fi
 milter_pid=
-[ "$failed" -eq 0 ] || { postfix_log; milter_log; }
-finish
+[ "$failed" -eq 0 ] || { pf_log; milter_log; }
+tl_finish
