@@ -18,6 +18,7 @@
 
 #include "analyzer.h"
 #include "attachment.h"
+#include "magicdb.h"
 #include "report.h"
 #include "walk.h"
 
@@ -103,12 +104,11 @@ emg_scanner_new(emg_config_t *cfg, emg_scanner_t **out, char *err,
 	sc->cfg = emg_config_ref(cfg);
 	message_init_once();
 
-	sc->magic = magic_open(MAGIC_MIME_TYPE | MAGIC_NO_CHECK_COMPRESS);
-	if (sc->magic == NULL || magic_load(sc->magic, EMG_MAGIC_FILE) != 0) {
-		snprintf(err, errlen, "libmagic: %s",
-		         sc->magic ? magic_error(sc->magic) : "magic_open failed");
+	emg_status_t mst = magicdb_open(MAGIC_MIME_TYPE | MAGIC_NO_CHECK_COMPRESS,
+	                                &sc->magic, err, errlen);
+	if (mst != EMG_OK) {
 		emg_scanner_free(sc);
-		return EMG_EDEP;
+		return mst;
 	}
 	/* The distribution's list is newer than the copy built into libpsl;
 	 * psl_latest() picks the newest of the two. */

@@ -25,7 +25,9 @@
 #                                (the milter's)
 #   pf_stop_pid PID              SIGTERM, up to 10 s, then SIGKILL: for the
 #                                daemons a test starts beside Postfix
-#   pf_wait_queue_empty [SECS]   waits until nothing is queued (default 20)
+#   pf_wait_queue_empty [SECS] [hold]
+#                                waits until nothing is queued (default
+#                                20 s); with "hold", held mail aside
 #   pf_maildir_files             prints the paths of delivered messages
 #   pf_log [LINES]               prints the end of the maillog, indented
 #
@@ -221,7 +223,12 @@ pf_wait_queue_empty() {
 	pf_i=0
 	pf_end=$((${1:-20} * 10))
 	while [ $pf_i -lt $pf_end ]; do
-		[ -z "$(postqueue -c "$PF_DIR/etc" -j 2>/dev/null)" ] && return 0
+		if [ "${2:-}" = hold ]; then
+			postqueue -c "$PF_DIR/etc" -j 2>/dev/null |
+				grep -qv '"queue_name": *"hold"' || return 0
+		elif [ -z "$(postqueue -c "$PF_DIR/etc" -j 2>/dev/null)" ]; then
+			return 0
+		fi
 		sleep 0.1
 		pf_i=$((pf_i + 1))
 	done

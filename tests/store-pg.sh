@@ -5,7 +5,8 @@
 # with EMGUARD_TEST_PG pointing the tests at it.  EMGUARD_TEST_PG_RESTART
 # gives them a command that kills the server (pg_ctl stop -m immediate)
 # and starts it again, so that a case checks that an open handle
-# reconnects.  As root, the server runs as user postgres (or nobody).
+# reconnects; EMGUARD_TEST_PG_SERVER is that script itself, which also
+# takes "kill" and "start" (tests/fault-injection.sh).  As root, the server runs as user postgres (or nobody).
 # With arguments, runs that command against the server instead (what
 # bench/history does): store-pg.sh COMMAND [ARG...].
 # Needs: $top_builddir (exported by make check), PostgreSQL server binaries
@@ -62,10 +63,19 @@ trap 'exit 1' INT TERM HUP
 
 PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])') || exit 1
 
-# A command both this script and the test run: start (or restart) the server.
+# A command both this script and the test run: start (or restart) the
+# server, or kill it: SIGKILL to the postmaster and every process it
+# started, as a crash or the OOM killer would (the next start recovers
+# from the WAL).
 cat > "$TMP/server.sh" <<EOF
 #!/bin/sh
-# server.sh start|restart - the test's private PostgreSQL
+# server.sh start|restart|kill - the test's private PostgreSQL
+if [ "\$1" = kill ]; then
+	pid=\$(head -n 1 "$DATA/postmaster.pid") || exit 1
+	kill -KILL \$pid \$(ps -o pid= --ppid \$pid) || exit 1
+	while kill -0 \$pid 2>/dev/null; do sleep 0.1; done
+	exit 0
+fi
 if [ "\$1" = restart ]; then
 	$as_owner "$bindir/pg_ctl" -D "$DATA" stop -m immediate >/dev/null 2>&1 || exit 1
 fi
@@ -94,7 +104,8 @@ echo "store-pg.sh: PostgreSQL $("$bindir/pg_ctl" --version | awk '{print $3}') o
 
 EMGUARD_TEST_PG="host=127.0.0.1 port=$PORT user=emguard dbname=emguard_test"
 EMGUARD_TEST_PG_RESTART="$TMP/server.sh restart"
-export EMGUARD_TEST_PG EMGUARD_TEST_PG_RESTART
+EMGUARD_TEST_PG_SERVER="$TMP/server.sh"
+export EMGUARD_TEST_PG EMGUARD_TEST_PG_RESTART EMGUARD_TEST_PG_SERVER
 # Run "$@" against the server; on failure show the end of its log.
 run() {
 	"$@"
