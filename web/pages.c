@@ -1,9 +1,9 @@
 /*
  * pages.c - the pages of emguard-web (the contract is in the issue 7
  * notes): the frame every page shares, login, the list with its filters
- * and paging, the message page that says why a mail was held, the
- * release and delete confirmations and actions, the audit log and the
- * error page.
+ * and paging, the release and delete confirmations and actions, the audit
+ * log and the error page; and the small pieces the message page
+ * (page_message.c) shares with them.
  *
  * Everything that comes from a message or a client (subjects, addresses,
  * header lines, attachment names, findings' details, query values) goes
@@ -18,18 +18,14 @@
 #include "release.h"
 #include "web.h"
 
-#define PAGES_FINDINGS_MAX 256 /* findings shown on a message page */
-#define PAGES_GROUPS_MAX 64    /* categories among them */
-#define PAGES_ATT_DEPTH 16     /* nesting of the attachment tree shown */
-#define PAGES_AUDIT_ROWS 100   /* audit lines on a message page */
-#define PAGES_AUDIT_PAGES 200  /* pages of the audit log */
-#define PAGES_ARGS_MAX 16      /* query arguments kept by the switch */
-#define PAGES_QUERY_MAX 256    /* a search text or symbol */
-#define PAGES_RCPTS_SHOWN 3    /* recipients named in the list */
+#define PAGES_AUDIT_PAGES 200 /* pages of the audit log */
+#define PAGES_ARGS_MAX 16     /* query arguments kept by the switch */
+#define PAGES_QUERY_MAX 256   /* a search text or symbol */
+#define PAGES_RCPTS_SHOWN 3   /* recipients named in the list */
 
-/* ---- small pieces ------------------------------------------------------- */
+/* ---- small pieces, most shared with page_message.c (web.h) -------------- */
 
-static void
+void
 pages_time(html_t *h, int64_t at)
 {
 	char buf[32];
@@ -51,14 +47,14 @@ pages_score_class(const web_req_t *r, double score)
 	return "score-low";
 }
 
-static void
+void
 pages_score_badge(html_t *h, const web_req_t *r, double score)
 {
 	html_fmt(h, "<span class=\"badge %s\">%.1f</span>",
 	         pages_score_class(r, score), score);
 }
 
-static void
+void
 pages_action_badge(html_t *h, const web_req_t *r, const char *verdict)
 {
 	bool reject = strcmp(verdict, "reject") == 0;
@@ -75,7 +71,7 @@ pages_csrf_field(html_t *h, const web_req_t *r)
 	         r->csrf);
 }
 
-static void
+void
 pages_div(html_t *h, const char *id, const char *headline, const char *detail)
 {
 	html_fmt(h, "<div id=\"%s\" role=\"%s\">", id,
@@ -86,16 +82,8 @@ pages_div(html_t *h, const char *id, const char *headline, const char *detail)
 	html_raw(h, "</div>\n");
 }
 
-/* <section id=ID><h2>TITLE</h2>: closed by the caller. */
-static void
-pages_section(html_t *h, web_lang_t l, const char *id, web_msg_t title)
-{
-	html_fmt(h, "<section id=\"%s\">\n", id);
-	html_wrap(h, "<h2>", i18n(l, title), "</h2>\n");
-}
-
 /* A paragraph of TEXT with CLASS ("" for none). */
-static void
+void
 pages_para(html_t *h, const char *cls, const char *text)
 {
 	if (*cls != '\0')
@@ -106,16 +94,42 @@ pages_para(html_t *h, const char *cls, const char *text)
 	html_raw(h, "</p>\n");
 }
 
-static const char *
+const char *
 pages_subject(const web_req_t *r, const emg_qentry_t *e)
 {
 	return e->subject[0] != '\0' ? e->subject : i18n(r->lang, M_NO_SUBJECT);
 }
 
-static const char *
+const char *
 pages_sender(const emg_qentry_t *e)
 {
 	return e->from_header[0] != '\0' ? e->from_header : e->mail_from;
+}
+
+void
+pages_dt(html_t *h, web_lang_t l, web_msg_t label)
+{
+	html_wrap(h, "<dt>", i18n(l, label), "</dt><dd>");
+}
+
+/* A <dt> and a <dd> holding TEXT. */
+void
+pages_dl_row(html_t *h, web_lang_t l, web_msg_t label, const char *text)
+{
+	pages_dt(h, l, label);
+	html_text(h, text);
+	html_raw(h, "</dd>\n");
+}
+
+void
+pages_rcpts(html_t *h, web_lang_t l, const emg_qentry_t *e)
+{
+	pages_dt(h, l, M_ENV_RCPTS);
+	for (size_t i = 0; i < e->n_rcpts; i++) {
+		html_raw(h, i > 0 ? ", " : "");
+		html_text(h, e->rcpts[i]);
+	}
+	html_raw(h, "</dd>\n");
 }
 
 /* ---- the frame ---------------------------------------------------------- */
@@ -302,22 +316,7 @@ page_logout(web_req_t *r)
 
 /* ---- the report of an entry --------------------------------------------- */
 
-/* A category of a report's findings and their summed score; the
- * findings themselves are looked up again when shown (a few dozen). */
-typedef struct pages_group {
-	const char *category;
-	double sum;
-} pages_group_t;
-
-typedef struct pages_groups {
-	pages_group_t g[PAGES_GROUPS_MAX];
-	size_t n;
-	json_object *findings; /* the report's findings array, or NULL */
-	size_t n_findings;     /* its first ones, at most PAGES_FINDINGS_MAX */
-} pages_groups_t;
-
-/* The categories of REPORT's findings, the heaviest first. */
-static void
+void
 pages_group(json_object *report, pages_groups_t *out)
 {
 	size_t n = wj_array(report, "findings", &out->findings);
@@ -649,292 +648,10 @@ page_list(web_req_t *r)
 	return web_send_page(r, 200, &h);
 }
 
-/* ---- the message page --------------------------------------------------- */
-
-static void
-pages_findings(html_t *h, const web_req_t *r, const pages_groups_t *gs)
-{
-	web_lang_t l = r->lang;
-	html_raw(h, "<ul id=\"findings\">\n");
-	for (size_t i = 0; i < gs->n; i++) {
-		const pages_group_t *g = &gs->g[i];
-		html_wrap(h,
-		          "<li class=\"category-group\">"
-		          "<h3 class=\"category\" data-category=\"",
-		          g->category, "\">");
-		html_text(h, i18n_category(l, g->category));
-		html_raw(h, "</h3>\n<ul>\n");
-		for (size_t k = 0; k < gs->n_findings; k++) {
-			json_object *f =
-			    json_object_array_get_idx(gs->findings, k);
-			if (strcmp(wj_str(f, "category"), g->category) != 0)
-				continue;
-			double score = wj_num(f, "score");
-			html_raw(h, score > 0 ? "<li class=\"finding\""
-			                      : "<li class=\"finding trust\"");
-			html_wrap(h, " data-symbol=\"", wj_str(f, "symbol"),
-			          "\"><code>");
-			html_text(h, wj_str(f, "symbol"));
-			html_fmt(h,
-			         "</code> <span class=\"badge points\">%+.1f"
-			         "</span> ",
-			         score);
-			html_text(h, wj_str(f, "detail"));
-			if (wj_str(f, "object")[0] != '\0') {
-				html_wrap(h, " <span class=\"muted\">(",
-				          wj_str(f, "object"), ")</span>");
-			}
-			html_raw(h, "</li>\n");
-		}
-		html_raw(h, "</ul></li>\n");
-	}
-	html_raw(h, "</ul>\n");
-}
-
-static void
-pages_why(html_t *h, const web_req_t *r, const emg_qentry_t *e,
-          json_object *report)
-{
-	web_lang_t l = r->lang;
-	pages_groups_t gs;
-	pages_section(h, l, "why", M_WHY);
-	html_raw(h, "<p class=\"summary\">");
-	html_text(h, i18n(l, M_WHY_SCORE_1));
-	pages_score_badge(h, r, e->score);
-	html_text(h, i18n(l, M_WHY_SCORE_2));
-	html_raw(h, "</p>\n");
-	pages_group(report, &gs);
-	if (gs.n > 0) {
-		if (gs.g[0].sum > 0) {
-			html_raw(h, "<p class=\"main-reason\">");
-			html_text(h, i18n(l, M_WHY_MAIN));
-			html_text(h, i18n_category(l, gs.g[0].category));
-			html_raw(h, "</p>\n");
-		}
-		pages_para(h, "advice", i18n(l, M_WHY_ADVICE));
-		pages_findings(h, r, &gs);
-	} else {
-		pages_para(h, "",
-		           e->reason[0] ? e->reason : i18n(l, M_WHY_NONE));
-		html_raw(h, "<ul id=\"findings\"></ul>\n");
-	}
-	html_raw(h, "</section>\n");
-}
-
-static void
-pages_dt(html_t *h, web_lang_t l, web_msg_t label)
-{
-	html_wrap(h, "<dt>", i18n(l, label), "</dt><dd>");
-}
-
-/* A <dt> and a <dd> holding TEXT. */
-static void
-pages_dl_row(html_t *h, web_lang_t l, web_msg_t label, const char *text)
-{
-	pages_dt(h, l, label);
-	html_text(h, text);
-	html_raw(h, "</dd>\n");
-}
-
-static void
-pages_rcpts(html_t *h, web_lang_t l, const emg_qentry_t *e)
-{
-	pages_dt(h, l, M_ENV_RCPTS);
-	for (size_t i = 0; i < e->n_rcpts; i++) {
-		html_raw(h, i > 0 ? ", " : "");
-		html_text(h, e->rcpts[i]);
-	}
-	html_raw(h, "</dd>\n");
-}
-
-static void
-pages_envelope(html_t *h, const web_req_t *r, const emg_qentry_t *e)
-{
-	web_lang_t l = r->lang;
-	pages_section(h, l, "envelope", M_ENVELOPE);
-	html_raw(h, "<dl class=\"envelope\">\n");
-	pages_dl_row(h, l, M_ENV_FROM_HEADER, e->from_header);
-	pages_dl_row(h, l, M_ENV_MAIL_FROM,
-	             e->mail_from[0] ? e->mail_from : "<>");
-	pages_rcpts(h, l, e);
-	pages_dt(h, l, M_ENV_ARRIVED);
-	pages_time(h, e->arrived);
-	html_raw(h, "</dd>\n");
-	pages_dl_row(h, l, M_ENV_CLIENT, e->client_ip);
-	pages_dl_row(h, l, M_ENV_HELO, e->helo);
-	pages_dl_row(h, l, M_ENV_MESSAGE_ID, e->message_id);
-	pages_dt(h, l, M_ENV_SIZE);
-	html_fmt(h, "%llu</dd>\n", (unsigned long long)e->size);
-	pages_dt(h, l, M_ENV_SHA256);
-	html_wrap(h, "<code>", e->sha256, "</code></dd>\n");
-	pages_dl_row(h, l, M_ENV_HOST, e->host);
-	pages_dt(h, l, M_ENV_STATUS);
-	html_fmt(h, "<span id=\"status\" data-status=\"%s\">",
-	         emg_qstatus_name(e->status));
-	html_text(h, i18n_status(l, e->status));
-	html_raw(h, "</span></dd>\n</dl>\n</section>\n");
-}
-
-/* Attachment A and, DEPTH deep, what was taken out of it (the tokener's
- * depth bound holds too, but the page indents far less). */
-static void
-pages_attachment(html_t *h, json_object *a, unsigned depth)
-{
-	json_object *arr;
-	html_wrap(h, "<li class=\"attachment\"><span class=\"att-name\">",
-	          wj_str(a, "name"), "</span> <span class=\"muted\">");
-	html_text(h, wj_str(a, "type"));
-	html_fmt(h, ", %.0f B</span>", wj_num(a, "size"));
-	size_t n = wj_array(a, "findings", &arr);
-	for (size_t i = 0; i < n; i++) {
-		json_object *f = json_object_array_get_idx(arr, i);
-		if (!json_object_is_type(f, json_type_string))
-			continue;
-		html_wrap(h, " <code class=\"att-finding\">", wj_string(f),
-		          "</code>");
-	}
-	n = wj_array(a, "children", &arr);
-	if (n > 0 && depth < PAGES_ATT_DEPTH) {
-		html_raw(h, "\n<ul>\n");
-		for (size_t i = 0; i < n; i++)
-			pages_attachment(h, json_object_array_get_idx(arr, i),
-			                 depth + 1);
-		html_raw(h, "</ul>");
-	}
-	html_raw(h, "</li>\n");
-}
-
-static void
-pages_attachments(html_t *h, web_lang_t l, json_object *report)
-{
-	json_object *arr;
-	size_t n = wj_array(report, "attachments", &arr);
-	pages_section(h, l, "attachments", M_ATTACHMENTS);
-	if (n == 0) {
-		pages_para(h, "muted", i18n(l, M_NO_ATTACHMENTS));
-	} else {
-		html_raw(h, "<ul>\n");
-		for (size_t i = 0; i < n; i++)
-			pages_attachment(h, json_object_array_get_idx(arr, i),
-			                 0);
-		html_raw(h, "</ul>\n");
-	}
-	html_raw(h, "</section>\n");
-}
-
-/* The header block of the original bytes: up to the first empty line. */
-static void
-pages_headers(html_t *h, web_req_t *r, const emg_qentry_t *e)
-{
-	web_lang_t l = r->lang;
-	void *data = NULL;
-	size_t len = 0;
-	pages_section(h, l, "headers", M_HEADERS);
-	pages_para(h, "muted", i18n(l, M_BODY_NOT_SHOWN));
-	if (e->status == EMG_QSTATUS_DELETED ||
-	    emg_quarantine_read(r->q, e->id, &data, &len) != EMG_OK) {
-		pages_para(h, "", i18n(l, M_HEADERS_GONE));
-		html_raw(h, "</section>\n");
-		return;
-	}
-	const char *text = data;
-	size_t end = 0;
-	while (end < len && end < WEB_HEADERS_MAX) {
-		const char *nl = memchr(text + end, '\n', len - end);
-		size_t line =
-		    nl != NULL ? (size_t)(nl - (text + end)) + 1 : len - end;
-		if (line == 1 || (line == 2 && text[end] == '\r'))
-			break;
-		end += line;
-	}
-	if (end > WEB_HEADERS_MAX)
-		end = WEB_HEADERS_MAX;
-	html_raw(h, "<pre>");
-	html_textn(h, text, end);
-	html_raw(h, "</pre>\n</section>\n");
-	free(data);
-}
-
-static void
-pages_trail(html_t *h, web_req_t *r, const char *id)
-{
-	web_lang_t l = r->lang;
-	emg_qaudit_t *lines = NULL;
-	size_t n = 0;
-	pages_section(h, l, "audit-trail", M_AUDIT_TRAIL);
-	if (emg_quarantine_audit(r->q, id, PAGES_AUDIT_ROWS, &lines, &n) !=
-	    EMG_OK)
-		web_quarantine_failed(r, "reading an audit trail");
-	if (n == 0)
-		pages_para(h, "muted", i18n(l, M_NO_AUDIT));
-	html_raw(h, "<ul class=\"trail\">\n");
-	for (size_t i = 0; i < n; i++) {
-		html_raw(h, "<li>");
-		pages_time(h, lines[i].at);
-		html_wrap(h, " <strong>", i18n_audit_action(l, lines[i].action),
-		          "</strong> ");
-		html_text(h, lines[i].actor);
-		if (lines[i].detail[0] != '\0') {
-			html_wrap(h, " <span class=\"muted\">", lines[i].detail,
-			          "</span>");
-		}
-		html_raw(h, "</li>\n");
-	}
-	html_raw(h, "</ul>\n</section>\n");
-	emg_qaudit_list_free(lines, n);
-}
-
-/* The result of a release or delete that redirected here (?done=). */
-static void
-pages_done(html_t *h, web_req_t *r, const char *id)
-{
-	const char *done = web_arg(r, "done");
-	char detail[WEB_FLASH_MAX] = "";
-	bool error = true;
-	web_msg_t headline;
-	if (done == NULL)
-		return;
-	if (strcmp(done, "released") == 0)
-		headline = M_RELEASED;
-	else if (strcmp(done, "release-failed") == 0)
-		headline = M_RELEASE_FAILED;
-	else if (strcmp(done, "delete-failed") == 0)
-		headline = M_DELETE_FAILED;
-	else
-		return;
-	bool kept = web_flash_take(r, id, &error, detail, sizeof(detail));
-	if (headline == M_RELEASED && kept && error)
-		headline = M_RELEASE_FAILED; /* a hand-made ?done=released */
-	if (headline == M_RELEASED)
-		pages_div(h, "flash", i18n(r->lang, headline), detail);
-	else
-		pages_div(h, "error", i18n(r->lang, headline), detail);
-}
-
-static void
-pages_buttons(html_t *h, const web_req_t *r, const emg_qentry_t *e)
-{
-	web_lang_t l = r->lang;
-	html_raw(h, "<div class=\"actions\">");
-	if (e->status != EMG_QSTATUS_DELETED) {
-		html_raw(h, "<a id=\"release-button\" class=\"button\" "
-		            "href=\"/m/");
-		html_url(h, e->id);
-		html_raw(h, "/release\">");
-		html_text(h, i18n(l, M_RELEASE));
-		html_raw(h, "</a><a id=\"delete-button\" class=\"button "
-		            "secondary\" href=\"/m/");
-		html_url(h, e->id);
-		html_raw(h, "/delete\">");
-		html_text(h, i18n(l, M_DELETE));
-		html_raw(h, "</a>");
-	}
-	html_wrap(h, "<a class=\"button secondary\" href=\"/\">",
-	          i18n(l, M_BACK_TO_LIST), "</a></div>\n");
-}
+/* ---- an entry, its release and delete ----------------------------------- */
 
 /* The entry ID for a page: 404 or 503 answered when it is NULL. */
-static emg_qentry_t *
+emg_qentry_t *
 pages_entry(web_req_t *r, const char *id, enum MHD_Result *answered)
 {
 	emg_quarantine_t *q = web_quarantine(r);
@@ -956,50 +673,11 @@ pages_entry(web_req_t *r, const char *id, enum MHD_Result *answered)
 	return e;
 }
 
-static void
+void
 pages_actor(const web_req_t *r, char *out, size_t len)
 {
 	snprintf(out, len, "web:%s", r->user);
 }
-
-enum MHD_Result
-page_message(web_req_t *r, const char *id)
-{
-	enum MHD_Result ret = MHD_NO;
-	emg_qentry_t *e = pages_entry(r, id, &ret);
-	if (e == NULL)
-		return ret;
-	char actor[WEB_USER_MAX + 8];
-	pages_actor(r, actor, sizeof(actor));
-	if (web_first_view(r, id) &&
-	    emg_quarantine_audit_add(r->q, id, actor, "view", "") != EMG_OK)
-		web_quarantine_failed(r, "recording a view");
-	json_object *report = wj_parse(e->report_json);
-	html_t h = {0};
-	page_begin(&h, r, pages_subject(r, e));
-	pages_done(&h, r, id);
-	html_wrap(&h, "<h1 id=\"subject\">", pages_subject(r, e),
-	          "</h1>\n<p class=\"badges\">");
-	pages_score_badge(&h, r, e->score);
-	html_raw(&h, " ");
-	pages_action_badge(&h, r, e->action);
-	html_wrap(&h, " <span class=\"badge\">",
-	          i18n_status(r->lang, e->status), "</span> ");
-	html_text(&h, pages_sender(e));
-	html_raw(&h, "</p>\n");
-	pages_buttons(&h, r, e);
-	pages_why(&h, r, e, report);
-	pages_envelope(&h, r, e);
-	pages_attachments(&h, r->lang, report);
-	pages_headers(&h, r, e);
-	pages_trail(&h, r, id);
-	page_end(&h);
-	json_object_put(report);
-	emg_qentry_free(e);
-	return web_send_page(r, 200, &h);
-}
-
-/* ---- release and delete ------------------------------------------------- */
 
 /* The confirmation form of a release (RELEASE) or deletion of E, with
  * ERROR above it when a first try was refused. */

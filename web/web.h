@@ -1,9 +1,10 @@
 /*
  * web.h - emguard-web, the quarantine web page for IT staff: the
  * declarations shared by the server (server.c: daemon, routing, sessions,
- * CSRF, login limits), the pages (pages.c), the texts in Japanese and
- * English (i18n.c), the bounded HTML output buffer and the reading of an
- * entry's stored report (html.c) and the stylesheet (style.c).
+ * CSRF, login limits), the pages (pages.c; the message page in
+ * page_message.c), the texts in Japanese and English (i18n.c), the
+ * bounded HTML output buffer and the reading of an entry's stored report
+ * (html.c) and the stylesheet (style.c).
  *
  * Every page is rendered on the server into an html_t; nothing from a
  * message reaches the page except through html_text(), which escapes it.
@@ -288,21 +289,73 @@ emg_status_t web_server_start(const web_start_t *how, web_server_t **out,
                               char *err, size_t errlen);
 void web_server_stop(web_server_t *s);
 
-/* ---- pages.c ------------------------------------------------------------ */
+/* ---- pages.c and page_message.c: the pages ------------------------------- */
 enum MHD_Result page_login(web_req_t *r, unsigned status, const char *error);
 enum MHD_Result page_login_post(web_req_t *r);
 enum MHD_Result page_logout(web_req_t *r);
 enum MHD_Result page_list(web_req_t *r);
-enum MHD_Result page_message(web_req_t *r, const char *id);
 enum MHD_Result page_confirm(web_req_t *r, const char *id, bool release);
 enum MHD_Result page_release(web_req_t *r, const char *id);
 enum MHD_Result page_delete(web_req_t *r, const char *id);
 enum MHD_Result page_audit(web_req_t *r);
 enum MHD_Result page_error(web_req_t *r, unsigned status, web_msg_t what);
+/* page_message.c */
+enum MHD_Result page_message(web_req_t *r, const char *id);
 
 /* The frame of every page: <head>, the header with the user, the language
  * switch, the navigation and the logout form; then the page's TITLE. */
 void page_begin(html_t *h, const web_req_t *r, const char *title);
 void page_end(html_t *h);
+
+/* ---- pages.c: pieces the message page shares with the others ------------ */
+#define PAGES_FINDINGS_MAX 256 /* findings of a report read */
+#define PAGES_GROUPS_MAX 64    /* categories among them */
+
+/* A category of a report's findings and their summed score; the
+ * findings themselves are looked up again when shown (a few dozen). */
+typedef struct pages_group {
+	const char *category; /* inside the report */
+	double sum;
+} pages_group_t;
+
+typedef struct pages_groups {
+	pages_group_t g[PAGES_GROUPS_MAX];
+	size_t n;
+	json_object *findings; /* the report's findings array, or NULL */
+	size_t n_findings;     /* its first ones, at most PAGES_FINDINGS_MAX */
+} pages_groups_t;
+
+/* The categories of REPORT's findings (REPORT may be NULL), the heaviest
+ * first; OUT points into REPORT. */
+void pages_group(json_object *report, pages_groups_t *out);
+
+/* AT (Unix seconds) as local "YYYY-MM-DD HH:MM". */
+void pages_time(html_t *h, int64_t at);
+/* SCORE in a badge coloured by the thresholds of r->cfg. */
+void pages_score_badge(html_t *h, const web_req_t *r, double score);
+/* VERDICT ("quarantine", "reject") in a badge, in r->lang. */
+void pages_action_badge(html_t *h, const web_req_t *r, const char *verdict);
+/* div#ID ("error": role alert, else status) with HEADLINE and, when not
+ * empty, DETAIL. */
+void pages_div(html_t *h, const char *id, const char *headline,
+               const char *detail);
+/* A paragraph of TEXT with CLASS ("" for none). */
+void pages_para(html_t *h, const char *cls, const char *text);
+/* E's subject, or the words for "no subject". */
+const char *pages_subject(const web_req_t *r, const emg_qentry_t *e);
+/* E's From: field, or its envelope sender when it has none. */
+const char *pages_sender(const emg_qentry_t *e);
+/* <dt>LABEL</dt><dd> of a definition list, the <dd> left open. */
+void pages_dt(html_t *h, web_lang_t l, web_msg_t label);
+/* A <dt> and a <dd> holding TEXT. */
+void pages_dl_row(html_t *h, web_lang_t l, web_msg_t label, const char *text);
+/* The <dt> and <dd> of E's envelope recipients. */
+void pages_rcpts(html_t *h, web_lang_t l, const emg_qentry_t *e);
+/* The entry ID for a page (free it with emg_qentry_free()); NULL with
+ * the 404 or 503 page already answered in *ANSWERED. */
+emg_qentry_t *pages_entry(web_req_t *r, const char *id,
+                          enum MHD_Result *answered);
+/* "web:USER", the actor of the audit trail. */
+void pages_actor(const web_req_t *r, char *out, size_t len);
 
 #endif
