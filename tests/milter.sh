@@ -250,6 +250,18 @@ expect "store: index row: status, envelope, verdict, reason, size, SHA-256" \
 	cmp -s "$TMP/entry" "$TMP/entry.want" ||
 	diff "$TMP/entry.want" "$TMP/entry" | sed 's/^/    /'
 
+# The same message again, as a client sends it after a 4xx (here: as if
+# the milter had died between the commit and its answer): one entry.
+n=$(entries)
+case_ "store: the same message sent again is discarded too" store \
+	-D want=discard -D qid=STORE2
+expect "... recognised as the stored entry, not stored twice" \
+	test "$(qid_of STORE2)" = "$id" -a "$(entries)" -eq "$n" -a \
+	"$(logged 'STORE2: .* quarantine_id=[0-9a-f-]+ resent=yes store_ms=')" -eq 1
+expect "... with a resent line in the entry's audit trail" \
+	sh -c '"$1" quarantine audit -c "$2" "$3" | grep -q "  milter@$4  *resent "' \
+	sh "$EMGUARD" "$QCLI" "$id" "$(uname -n)"
+
 conf 'QuarantineMode both' "$QCONF" "QuarantineDir $Q"
 reload 'configuration reloaded'
 case_ "both: stored and held in the MTA queue" store -D want=both -D qid=BOTH1
