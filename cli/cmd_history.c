@@ -307,7 +307,8 @@ history_cmd_import(const emg_config_t *cfg, emg_history_t *h,
 	                    : -1);
 	int rc = history_cmd_walk(cfg, h, opt, &t, &bar);
 	progress_finish(&bar);
-	printf("%" PRIu64 " messages, %" PRIu64 " new", t.messages, t.added);
+	printf("%" PRIu64 " message%s, %" PRIu64 " new", t.messages,
+	       t.messages == 1 ? "" : "s", t.added);
 	if (t.no_id > 0)
 		printf(", %" PRIu64 " without Message-ID skipped", t.no_id);
 	if (t.unreadable > 0)
@@ -354,7 +355,7 @@ history_cmd_stats(const emg_config_t *cfg, emg_history_t *h,
 		history_cmd_store_failed(h, "count", st);
 		return 2;
 	}
-	printf("%" PRIu64 " messages\n", n);
+	printf("%" PRIu64 " message%s\n", n, n == 1 ? "" : "s");
 	return 0;
 }
 
