@@ -16,6 +16,9 @@
 #             tests/golden-attach/emguard-test.conf, likewise;
 #   office    tests/gen-office.py under the same configuration, given as
 #             its directory (so the CLI's directory walk runs too);
+#   fuzz      the replayed fuzz corpora (tests/fuzz/corpus/*/: what the
+#             fuzzers kept, crashes found included) as bare files or
+#             messages, as the CLI takes them, under that configuration;
 #   hostile   tests/gen-hostile.py (full size) under an empty configuration
 #             plus each case's conf= lines of tests/hostile/expected.tsv.
 # Every configuration gets LimitScanTime 10m (unless a case sets its own):
@@ -171,6 +174,10 @@ for label, conf in (("golden", golden_conf), ("attach", attach_conf)):
         add(label, conf_text(conf), args, [path])
 # The Office documents as their directory: the CLI's directory walk too.
 add("office", conf_text(attach_conf), (), [os.path.join(work, "office")])
+fuzz = os.path.join(srcdir, "tests/fuzz/corpus")
+add("fuzz", conf_text(attach_conf), (),
+    sorted(os.path.join(d, f) for d, _s, files in os.walk(fuzz)
+           for f in files))
 with open(os.path.join(srcdir, "tests/hostile/expected.tsv"),
           encoding="utf-8") as f:
     for line in f:
