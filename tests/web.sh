@@ -10,8 +10,12 @@
 #   (q, status, symbol, action, since, paging); the message page: the
 #   subject's <script> and a header's "><img onerror> escaped, never raw,
 #   the body never shown; ?lang=en -> English and lang="en", kept in a
-#   cookie; release with a wrong CSRF token -> 403 and still held, with
-#   the right one -> 303, released, the recording sendmail got the release
+#   cookie; a hostile stored report (written into SQLite) neutralised on
+#   the message page and the list, its attachment tree shown 16 deep, and
+#   damaged reports (not strict JSON, too deep, over 8 MiB) shown as none
+#   with the page and the list still 200; release with a wrong CSRF token
+#   -> 403 and still held, with the right one -> 303, released, the
+#   recording sendmail got the release
 #   header plus the exact original bytes; release to another address, a
 #   bad address refused; delete likewise; /audit lists the actions of
 #   web:NAME; bad paths and ids -> 404; over-long bodies -> 413 (announced
