@@ -1,0 +1,1 @@
+/* SCAFFOLD: the stored report read back with json-c (owner: helper reportjson). */
