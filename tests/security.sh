@@ -345,11 +345,14 @@ conf() {
 RUN=$TMP/run
 mkdir "$RUN" "$TMP/tmpdir" "$TMP/spool"
 chmod 1777 "$TMP/spool" "$TMP/tmpdir"
+# in_front ARGS...: the milter in the foreground, stderr in $TMP/err; one
+# that should refuse and runs instead is stopped after 10 s
+in_front() { timeout 10 "$MILTER" -f "$@" 2>"$TMP/err"; }
 # refused NAME USERID WHY: started as root with UserID USERID, the milter
 # exits 1 saying WHY and leaves no socket
 refused() {
 	conf "$TMP/$1.conf" "UserID $2"
-	"$MILTER" -f -c "$TMP/$1.conf" -p "unix:$RUN/$1.sock" 2>"$TMP/err"
+	in_front -c "$TMP/$1.conf" -p "unix:$RUN/$1.sock"
 	[ $? -eq 1 ] && grep -q "$3" "$TMP/err" && [ ! -e "$RUN/$1.sock" ]
 }
 if [ -n "$ROOT" ]; then
@@ -360,25 +363,32 @@ if [ -n "$ROOT" ]; then
 
 	# a PID file name that leads to a file of root's
 	conf "$TMP/plain.conf" 'UserID nobody'
-	echo precious >"$TMP/victim"
+	: >"$TMP/victim"
 	ln "$TMP/victim" "$RUN/hard.pid"
 	ln -s "$TMP/victim" "$RUN/soft.pid"
 	for kind in hard soft; do
-		"$MILTER" -f -c "$TMP/plain.conf" -p "unix:$RUN/$kind.sock" \
-			-P "$RUN/$kind.pid" 2>"$TMP/err"
+		echo precious >"$TMP/victim"
+		in_front -c "$TMP/plain.conf" -p "unix:$RUN/$kind.sock" \
+			-P "$RUN/$kind.pid"
 		[ $? -eq 1 ] && [ "$(cat "$TMP/victim")" = precious ] &&
 			grep -q "PID file $RUN/$kind.pid" "$TMP/err"
 		verdict "PID file as a $kind link to root's file: refused, file intact"
 	done
 
-	# daemonized (no -f): a relative -P is the starting directory's
+	# daemonized (no -f): a relative -P is the starting directory's (the
+	# bug wrote it in /, after the daemon's chdir: stopped and removed)
+	REL_PID=security-$$.pid
 	(cd "$RUN" && "$MILTER" -c "$TMP/plain.conf" -p "unix:$RUN/d.sock" \
-		-P rel.pid 2>"$TMP/err")
-	[ $? -eq 0 ] && [ -s "$RUN/rel.pid" ]
+		-P "$REL_PID" 2>"$TMP/err")
+	[ $? -eq 0 ] && [ -s "$RUN/$REL_PID" ]
 	verdict "daemonized: a relative -P is written in the starting directory"
-	if [ -s "$RUN/rel.pid" ]; then
-		dpid=$(cat "$RUN/rel.pid")
-		[ "$(stat -c %a "$RUN/rel.pid")" = 600 ] &&
+	if [ -s "/$REL_PID" ]; then
+		kill "$(cat "/$REL_PID")"
+		rm -f "/$REL_PID"
+	fi
+	if [ -s "$RUN/$REL_PID" ]; then
+		dpid=$(cat "$RUN/$REL_PID")
+		[ "$(stat -c %a "$RUN/$REL_PID")" = 600 ] &&
 			[ "$(readlink "/proc/$dpid/cwd")" = / ]
 		verdict "... mode 0600, and the daemon itself is in /"
 		kill "$dpid"
@@ -496,7 +506,7 @@ if [ -n "$STRACE" ]; then
 		--allow "$RUN/milter.pid" --tmpfile "$TMP/spool"
 	verdict "milter (strace): writes only in the DataStore and QuarantineDir and the PID file; starts no program"
 	grep -q ' [1-9][0-9]* unnamed' "$TMP/check.out"
-	verdict "milter (strace): the messages past 4k spilled to O_TMPFILE files"
+	verdict "milter (strace): the messages past 4k spilled to unnamed files"
 	# bind makes the socket with the umask's mode and listens before the
 	# chmod to 0660: the umask then must shut out group and others
 	mask=$(awk -v sock="\"$RUN/milter.sock\"" '
