@@ -798,6 +798,10 @@ req -b "emguard_session=$S2; emguard_lang=$P" "$URL/"
 grep -q '<svg' "$B" && bad="$bad cookie"
 [ -z "$bad" ]
 verdict "14 query parameters and the language cookie: never raw ($bad)"
+req --data-urlencode "user=$P" --data-urlencode password=wrong "$URL/login"
+[ "$STATUS" = 200 ] && grep -q 'id="error"' "$B" && ! grep -q '<svg' "$B" &&
+	grep -q '&lt;svg' "$B"
+verdict "a failed login shows the name it was given escaped"
 as "$S2" --path-as-is "$URL/m/%22%3E%3Csvg%20onload=alert(7)%3E"
 [ "$STATUS" = 404 ] && ! grep -q '<svg' "$B"
 verdict "markup in an entry path: 404, not echoed"
