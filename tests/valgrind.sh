@@ -43,12 +43,14 @@
 # top_builddir; by hand they default to this script's parent directory and
 # the current one):
 #     tests/valgrind.sh           a sample: every EMG_VALGRIND_SAMPLE-th input
-#                                 (default 12, about 80 s on a loaded
-#                                 2-core machine), as tests/run-all.sh runs it
-#     tests/valgrind.sh --full    everything (about 25 minutes there)
+#                                 (default 12: about 185 files, 70 s here,
+#                                 45 s of CPU), as tests/run-all.sh runs it
+#     tests/valgrind.sh --full    everything: about 2,170 files, 13-16 min
+#                                 on this shared 2-core machine (6.7 minutes
+#                                 of CPU; valgrind runs one thread)
 # Environment: EMG_VALGRIND_SAMPLE=N (every Nth input path of the whole
-# list, in the order above; 1 is the full run), EMG_VALGRIND_BATCH (most files per
-# emguard run, default 100), EMGUARD_CORPUS (default
+# list, in the order above; 1 is the full run), EMG_VALGRIND_BATCH (most
+# files per emguard run, default 100), EMGUARD_CORPUS (default
 # $top_srcdir/../shared/corpus), VALGRIND_KEEP=1 keeps the work directory
 # (a failure keeps it too).  Writes only under $top_builddir/tests.
 
@@ -67,7 +69,10 @@ if ! command -v valgrind >/dev/null 2>&1; then
 	exit 77
 fi
 case $sample in
-'' | *[!0-9]* | 0) echo "valgrind: EMG_VALGRIND_SAMPLE must be a number above 0" >&2; exit 2 ;;
+'' | *[!0-9]* | 0)
+	echo "valgrind: EMG_VALGRIND_SAMPLE must be a number above 0" >&2
+	exit 2
+	;;
 esac
 
 mkdir -p "$top_builddir/tests" || exit 1
