@@ -640,6 +640,19 @@ done
 E1=$(sed -n '1s/ .*//p' "$TMP/wimport")
 E2=$(sed -n '2s/ .*//p' "$TMP/wimport")
 [ -n "$ROOT" ] && chown -R nobody "$WDATA"
+if [ -n "$ROOT" ]; then
+	# web_refused USERID NAME WHY: started as root with UserID USERID
+	# (configuration NAME), emguard-web exits 1 saying WHY
+	web_refused() {
+		sed "s/^UserID .*/UserID $1/" "$WCONF" >"$TMP/web-$2.conf"
+		timeout 10 "$WEB" -f -c "$TMP/web-$2.conf" 2>"$TMP/err"
+		[ $? -eq 1 ] && grep -q "$3" "$TMP/err"
+	}
+	web_refused root root 'refusing to run as root'
+	verdict "emguard-web with UserID root: refuses"
+	web_refused '""' none 'started as root, but UserID "" is no user'
+	verdict "emguard-web as root without UserID: refuses"
+fi
 WLOG=$TMP/web.log
 "$WEB" -f -c "$WCONF" 2>"$WLOG" &
 WPID=$!
