@@ -268,6 +268,14 @@ def bisect(conf, args, paths, tag):
     return found or [paths]
 
 
+def short(path):
+    """PATH from the corpus, the work directory or the source tree."""
+    for top in (corpus, work, srcdir):
+        if path.startswith(os.path.join(top, "")):
+            return os.path.relpath(path, top)
+    return path
+
+
 def show_log(log):
     """The error records of a valgrind log, without its preamble."""
     skip = re.compile(r"^==\d+== (Memcheck,|Copyright|Using Valgrind|"
@@ -279,7 +287,7 @@ def show_log(log):
                 continue
             print("    " + line.rstrip()[:200])
             shown += 1
-            if shown >= 150:
+            if shown >= 60:
                 print("    ... (the rest is in %s)" % log)
                 break
 
@@ -320,8 +328,7 @@ for k, (label, conf, args, paths) in enumerate(batches, 1):
         if errors:
             for culprit in bisect(conf, args, paths, tag):
                 print("    errors from: %s" % " ".join(
-                    os.path.relpath(p, corpus if p.startswith(corpus)
-                                    else work) for p in culprit))
+                    short(p) for p in culprit))
 print("valgrind: %d files, %d messages, %d emguard runs, %.0f s, %d errors, "
       "%d failed batches" % (sum_files, sum_messages, runs,
                              time.monotonic() - start, sum_errors, failed))
