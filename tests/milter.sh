@@ -18,33 +18,22 @@
 #   copied onto another message and one that cannot be checked (DataStore
 #   down) are removed and the message held; every entry the milter logged
 #   is in the index, also after `emguard quarantine` ran beside it.
-# Needs: $top_builddir and $top_srcdir (exported by make check), miltertest,
-# python3 (reads `emguard quarantine show --json`).
+# Needs: $top_builddir and $top_srcdir (exported by make check; the
+# helpers are in tests/test-lib.sh), miltertest, python3 (reads `emguard
+# quarantine show --json`).
 # Exit: 0 pass, 1 fail, 77 skip.
 
-MILTER=${top_builddir:-.}/milter/emguard-milter
-EMGUARD=${top_builddir:-.}/cli/emguard
-LUA=${top_srcdir:-.}/tests/milter
-command -v miltertest >/dev/null 2>&1 || {
-	echo "milter.sh: miltertest not installed"
-	exit 77
-}
-[ -x "$MILTER" ] || { echo "milter.sh: $MILTER not built"; exit 77; }
-[ -x "$EMGUARD" ] || { echo "milter.sh: $EMGUARD not built"; exit 77; }
-case $MILTER in /*) ;; *) MILTER=$(pwd)/$MILTER ;; esac
-case $LUA in /*) ;; *) LUA=$(pwd)/$LUA ;; esac
-
-TMP=$(mktemp -d) || exit 1
-PID=
-cleanup() {
-	if [ -n "$PID" ] && kill -0 "$PID" 2>/dev/null; then
-		kill "$PID"
-		wait "$PID"
-	fi
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
+# the check helpers (tl_*, ok, nok, expect)
+: "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
+# shellcheck source=tests/test-lib.sh
+. "$top_srcdir/tests/test-lib.sh"
+tl_begin milter.sh
+tl_need_tool miltertest
+tl_need_built MILTER milter/emguard-milter
+tl_need_built EMGUARD cli/emguard
+LUA=$top_srcdir/tests/milter
+# the milter is TL_PID: stopped on exit with the temporary directory
+tl_tmpdir
 # As root the milter runs as nobody, who must read the configuration and
 # write spill files.
 chmod 755 "$TMP"
@@ -54,11 +43,6 @@ RUN_AS=
 CONF=$TMP/emguard.conf
 LOG=$TMP/milter.log
 SOCK=unix:$TMP/milter.sock
-
-failed=0
-passed=0
-ok() { passed=$((passed + 1)); echo "ok   $1"; }
-nok() { failed=$((failed + 1)); echo "FAIL $1"; }
 
 # conf LINE...: the configuration, the test organisation plus LINEs
 # (TemporaryDirectory is the spool unless a LINE sets it)
@@ -81,7 +65,7 @@ logged() { grep -cE "$1" "$LOG"; }
 # reload WANT: SIGHUP, then wait for a log line matching WANT
 reload() {
 	before=$(logged 'configuration reloaded|reload failed')
-	kill -HUP "$PID"
+	kill -HUP "$TL_PID"
 	i=0
 	while [ "$(logged 'configuration reloaded|reload failed')" -le "$before" ]; do
 		i=$((i + 1))
@@ -105,13 +89,6 @@ case_() {
 	fi
 }
 
-# expect NAME COMMAND...: a shell condition that must hold
-expect() {
-	name=$1
-	shift
-	if "$@"; then ok "$name"; else nok "$name"; fi
-}
-
 # ---- -t ----------------------------------------------------------------------
 conf
 expect "-t accepts a good configuration" \
@@ -132,18 +109,18 @@ fi
 # ---- start ---------------------------------------------------------------------
 # shellcheck disable=SC2086
 "$MILTER" -f -c "$CONF" -p "$SOCK" -P "$TMP/milter.pid" $RUN_AS 2>"$LOG" &
-PID=$!
+TL_PID=$!
 i=0
 while [ ! -S "$TMP/milter.sock" ]; do
 	i=$((i + 1))
-	if [ $i -gt 100 ] || ! kill -0 "$PID" 2>/dev/null; then
-		echo "FAIL milter did not start"
+	if [ $i -gt 100 ] || ! kill -0 "$TL_PID" 2>/dev/null; then
+		nok "milter did not start"
 		cat "$LOG"
-		exit 1
+		tl_finish
 	fi
 	sleep 0.05
 done
-expect "PID file written" test "$(cat "$TMP/milter.pid")" = "$PID"
+expect "PID file written" test "$(cat "$TMP/milter.pid")" = "$TL_PID"
 
 # ---- default thresholds ----------------------------------------------------------
 case_ "clean mail accepted with X-Emguard-* headers" clean
@@ -163,7 +140,7 @@ case_ "lower ThresholdReject: the spoofed sender is rejected" reject \
 conf 'ThresholdReject eleven'
 expect "SIGHUP with a bad configuration logs file:line" \
 	reload 'reload failed, keeping the previous configuration: .*emguard.conf:5: ThresholdReject'
-expect "the milter still runs" kill -0 "$PID"
+expect "the milter still runs" kill -0 "$TL_PID"
 case_ "the previous configuration stays" reject \
 	-D msg=spoof.eml -D "reasons=spoofed sender"
 
@@ -373,10 +350,9 @@ expect "every entry the milter stored is in the index (lost:$lost)" \
 	test -z "$lost"
 
 # ---- stop -------------------------------------------------------------------------------
-kill "$PID"
-wait "$PID"
+kill "$TL_PID"
+wait "$TL_PID"
 expect "SIGTERM stops it with status 0" test $? -eq 0
-PID=
+TL_PID=
 
-echo "milter.sh: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+tl_finish
