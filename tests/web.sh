@@ -23,35 +23,21 @@
 #   <script anywhere; logout; 6 wrong passwords -> 429 even with the right
 #   one; HTTPS (when openssl is installed): HSTS and a Secure cookie;
 #   SIGTERM stops it with status 0.
-# Needs: $top_builddir (exported by make check), curl, python3.
+# Needs: $top_builddir (exported by make check; the helpers are in
+# tests/test-lib.sh), curl, python3.
 # Exit: 0 pass, 1 fail, 77 skip.
 
-WEB=${top_builddir:-.}/web/emguard-web
-EMGUARD=${top_builddir:-.}/cli/emguard
-for tool in curl python3; do
-	command -v $tool >/dev/null 2>&1 || {
-		echo "web.sh: $tool not installed"
-		exit 77
-	}
-done
-[ -x "$WEB" ] || { echo "web.sh: $WEB not built"; exit 77; }
+# the check helpers (tl_*, ok, nok)
+: "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
+# shellcheck source=tests/test-lib.sh
+. "$top_srcdir/tests/test-lib.sh"
+tl_begin web.sh
+tl_need_tool curl python3
+tl_need_built WEB web/emguard-web
+tl_need_built EMGUARD cli/emguard
+# the server is TL_PID: stopped on exit with the temporary directory
+tl_tmpdir
 
-TMP=$(mktemp -d) || exit 1
-PID=
-cleanup() {
-	if [ -n "$PID" ] && kill -0 "$PID" 2>/dev/null; then
-		kill "$PID"
-		wait "$PID"
-	fi
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-
-failed=0
-passed=0
-ok() { passed=$((passed + 1)); echo "ok   $1"; }
-nok() { failed=$((failed + 1)); echo "FAIL $1"; }
 # CONDITION; verdict NAME: ok when the condition just tested held
 verdict() {
 	if [ $? -eq 0 ]; then ok "$1"; else nok "$1"; fi
@@ -124,30 +110,28 @@ if ! printf 'correct horse battery\n' |
 	"$EMGUARD" user add -c "$CONF" --password-stdin yamada \
 		>"$TMP/cli.out" 2>&1; then
 	cat "$TMP/cli.out"
-	echo "web.sh: emguard user add is not available"
-	exit 77
+	tl_skip "emguard user add is not available"
 fi
 for f in evil:attacker@evil.invalid quiet:suzuki@partner.test; do
 	if ! "$EMGUARD" quarantine import -c "$CONF" --mail-from "${f#*:}" \
 		--rcpt staff@example.test "$TMP/${f%%:*}.eml" \
 		>"$TMP/cli.out" 2>&1; then
 		cat "$TMP/cli.out"
-		echo "web.sh: emguard quarantine import is not available"
-		exit 77
+		tl_skip "emguard quarantine import is not available"
 	fi
 done
 [ -n "$RUN_AS" ] && chown -R "$RUN_AS" "$TMP/data"
 
 # ---- the server -------------------------------------------------------------
 LOG=$TMP/web.log
-# start CONF: the server in the background; sets PID and URL
+# start CONF: the server in the background; sets TL_PID and URL
 start() {
 	: >"$LOG"
 	"$WEB" -f -c "$1" 2>"$LOG" &
-	PID=$!
+	TL_PID=$!
 	i=0
 	while [ $i -lt 100 ] && ! grep -q 'listening on' "$LOG"; do
-		kill -0 "$PID" 2>/dev/null || break
+		kill -0 "$TL_PID" 2>/dev/null || break
 		sleep 0.1
 		i=$((i + 1))
 	done
@@ -155,10 +139,10 @@ start() {
 	[ -n "$URL" ] || { cat "$LOG"; echo "web.sh: no server"; exit 1; }
 }
 stop() {
-	kill -TERM "$PID"
-	wait "$PID"
+	kill -TERM "$TL_PID"
+	wait "$TL_PID"
 	STOPPED=$?
-	PID=
+	TL_PID=
 }
 start "$CONF"
 ! grep -q 'has no sentence' "$LOG"
@@ -655,5 +639,4 @@ else
 	echo "skip HTTPS (no openssl)"
 fi
 
-echo "web.sh: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+tl_finish
