@@ -4,7 +4,7 @@
  * envelope and verdict, the findings with the library's explanation of
  * each symbol, the attachment tree and the header block.  Everything that
  * comes from the message goes through termsafe.c.  The stored report is
- * read back with json-c.
+ * read back by common/report_json.c, as emguard-web reads it.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -16,75 +16,13 @@
 
 #include "emguard.h"
 #include "quarantine_show.h"
+#include "report_json.h"
 #include "termsafe.h"
 
 /* Nesting of the attachment tree shown. */
 #define QSHOW_MAX_DEPTH 32
 
 /* ---- JSON --------------------------------------------------------------- */
-
-/* The stored report is json-c's output (lib/report.c), read back with
- * json-c; its tokener bounds the nesting depth. */
-#define QJ_DEPTH_MAX 64
-
-/* TEXT parsed whole, or NULL when it is empty or not JSON. */
-static json_object *
-qj_parse(const char *text)
-{
-	size_t len = text ? strlen(text) : 0;
-	if (len == 0 || len > INT32_MAX)
-		return NULL;
-	/* emg_report_json writes one line with every control character
-	 * escaped; json-c, even strict, lets a raw one through in a string */
-	for (size_t i = 0; i < len; i++)
-		if ((unsigned char)text[i] < 0x20)
-			return NULL;
-	json_tokener *tok = json_tokener_new_ex(QJ_DEPTH_MAX);
-	if (tok == NULL)
-		return NULL;
-	/* strict: what report.c writes is strict JSON, anything else is
-	 * damage (a raw newline in a string, a trailing comma) */
-	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
-	json_object *v = json_tokener_parse_ex(tok, text, (int)len);
-	if (json_tokener_get_error(tok) != json_tokener_success ||
-	    json_tokener_get_parse_end(tok) != len) {
-		json_object_put(v);
-		v = NULL;
-	}
-	json_tokener_free(tok);
-	return v;
-}
-
-/* Member KEY of object O, or NULL. */
-static json_object *
-qj_get(json_object *o, const char *key)
-{
-	json_object *v = NULL;
-	if (o == NULL || !json_object_is_type(o, json_type_object) ||
-	    !json_object_object_get_ex(o, key, &v))
-		return NULL;
-	return v;
-}
-
-/* The string member KEY of O, or "". */
-static const char *
-qj_str(json_object *o, const char *key)
-{
-	json_object *v = qj_get(o, key);
-	return json_object_is_type(v, json_type_string)
-	           ? json_object_get_string(v)
-	           : "";
-}
-
-/* The array member KEY of O and its length (0 when there is none). */
-static size_t
-qj_array(json_object *o, const char *key, json_object **arr)
-{
-	*arr = qj_get(o, key);
-	if (!json_object_is_type(*arr, json_type_array))
-		return 0;
-	return json_object_array_length(*arr);
-}
 
 static void
 qj_add_str(json_object *o, const char *key, const char *s)
@@ -140,7 +78,7 @@ qshow_entry_json(const emg_qentry_t *e)
 	json_object_object_add(o, "size",
 	                       json_object_new_int64((int64_t)e->size));
 	qj_add_str(o, "sha256", e->sha256);
-	json_object_object_add(o, "report", qj_parse(e->report_json));
+	json_object_object_add(o, "report", report_json_parse(e->report_json));
 	puts(json_object_to_json_string_ext(
 	    o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(o);
@@ -172,22 +110,23 @@ static void
 qshow_findings(json_object *rep)
 {
 	json_object *arr;
-	size_t n = qj_array(rep, "findings", &arr);
+	size_t n = report_json_array(rep, "findings", &arr);
 	printf("\nFindings (%zu)\n", n);
 	for (size_t i = 0; i < n; i++) {
 		json_object *f = json_object_array_get_idx(arr, i);
 		char score[32];
 		snprintf(score, sizeof(score), "%+.1f",
-		         json_object_get_double(qj_get(f, "score")));
-		const char *sym = qj_str(f, "symbol");
+		         report_json_num(f, "score"));
+		const char *sym = report_json_str(f, "symbol");
 		printf("  %6s  ", score);
 		termsafe_puts(stdout, sym);
 		fputs("  ", stdout);
-		termsafe_puts(stdout, qj_str(f, "category"));
+		termsafe_puts(stdout, report_json_str(f, "category"));
 		fputc('\n', stdout);
 		const char *help = qshow_symbol_help(sym);
-		const char *lines[] = {help ? help : "", qj_str(f, "detail"),
-		                       qj_str(f, "object")};
+		const char *lines[] = {help ? help : "",
+		                       report_json_str(f, "detail"),
+		                       report_json_str(f, "object")};
 		for (int k = 0; k < 3; k++) {
 			if (lines[k][0] == '\0')
 				continue;
@@ -211,32 +150,33 @@ qshow_node(json_object *a, int depth)
 	static const char *const flags[] = {"encrypted", "password_failed",
 	                                    "unsafe_name"};
 	printf("%*s- ", 2 + 2 * depth, "");
-	const char *name = qj_str(a, "name"), *type = qj_str(a, "type");
+	const char *name = report_json_str(a, "name"),
+	           *type = report_json_str(a, "type");
 	termsafe_puts(stdout, name[0] ? name : "(no name)");
 	fputs("  ", stdout);
 	termsafe_puts(stdout, type);
-	const char *declared = qj_str(a, "declared_type");
+	const char *declared = report_json_str(a, "declared_type");
 	if (declared[0] && strcmp(declared, type) != 0) {
 		fputs(" (declared ", stdout);
 		termsafe_puts(stdout, declared);
 		fputc(')', stdout);
 	}
-	json_object *v = qj_get(a, "size");
+	json_object *v = report_json_get(a, "size");
 	if (json_object_is_type(v, json_type_int))
 		printf(", %" PRId64 " bytes", json_object_get_int64(v));
-	v = qj_get(a, "full_size");
+	v = report_json_get(a, "full_size");
 	if (json_object_is_type(v, json_type_int))
 		printf(" (%" PRId64 " unpacked)", json_object_get_int64(v));
 	for (int i = 0; i < 3; i++)
-		if (qj_str(a, texts[i])[0]) {
+		if (report_json_str(a, texts[i])[0]) {
 			printf(", %s ", labels[i]);
-			termsafe_puts(stdout, qj_str(a, texts[i]));
+			termsafe_puts(stdout, report_json_str(a, texts[i]));
 		}
 	for (int i = 0; i < 3; i++)
-		if (json_object_get_boolean(qj_get(a, flags[i])))
+		if (report_json_bool(a, flags[i]))
 			printf(", %s", flags[i]);
 	json_object *arr;
-	size_t n = qj_array(a, "findings", &arr);
+	size_t n = report_json_array(a, "findings", &arr);
 	for (size_t i = 0; i < n; i++) {
 		json_object *sym = json_object_array_get_idx(arr, i);
 		fputs(i == 0 ? "  [" : ", ", stdout);
@@ -246,9 +186,9 @@ qshow_node(json_object *a, int depth)
 		fputs(i + 1 == n ? "]" : "", stdout);
 	}
 	printf("\n%*ssha256 ", 4 + 2 * depth, "");
-	termsafe_puts(stdout, qj_str(a, "sha256"));
+	termsafe_puts(stdout, report_json_str(a, "sha256"));
 	fputc('\n', stdout);
-	n = qj_array(a, "children", &arr);
+	n = report_json_array(a, "children", &arr);
 	if (n > 0 && depth + 1 >= QSHOW_MAX_DEPTH) {
 		printf("%*s(deeper levels not shown)\n", 4 + 2 * depth, "");
 		return;
@@ -261,7 +201,7 @@ static void
 qshow_attachments(json_object *rep)
 {
 	json_object *arr;
-	size_t n = qj_array(rep, "attachments", &arr);
+	size_t n = report_json_array(rep, "attachments", &arr);
 	printf("\nAttachments (%zu)\n", n);
 	for (size_t i = 0; i < n; i++)
 		qshow_node(json_object_array_get_idx(arr, i), 0);
@@ -330,7 +270,7 @@ qshow_entry(const emg_qentry_t *e, const char *arrived)
 bool
 qshow_report(const char *report_json)
 {
-	json_object *rep = qj_parse(report_json);
+	json_object *rep = report_json_parse(report_json);
 	bool ok = rep != NULL || report_json == NULL || report_json[0] == '\0';
 	if (!ok)
 		fputs("\n(the stored scan report does not parse)\n", stdout);

@@ -1,7 +1,6 @@
 /*
- * html.c - the text formats emguard-web speaks: a bounded output buffer
- * with HTML escaping for the pages, and the reading of the scan report
- * stored with each quarantine entry, on json-c.
+ * html.c - the bounded output buffer of emguard-web's pages, with HTML
+ * escaping.
  *
  * Escaping is the only way message content reaches a page, so it is
  * strict: the five characters that matter in text and in quoted
@@ -10,12 +9,8 @@
  * neither close an attribute nor smuggle bytes a browser might read
  * differently.
  *
- * The report is json-c's own output (lib/report.c) but names message
- * content and may have been damaged in the store: it is read strictly,
- * with a size and a depth bound, and whatever is not what report.c
- * writes is no report at all.  json-c decodes the strings to UTF-8 (a
- * lone surrogate escape as U+FFFD); they still reach a page only through
- * html_text().
+ * The stored scan report (read by common/report_json.c) names message
+ * content too: its strings reach a page only through html_text().
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -25,13 +20,6 @@
 #include "web.h"
 
 #define HTML_REPLACEMENT "\xEF\xBF\xBD" /* U+FFFD */
-/* json-c's tokener refuses deeper nesting (report.c writes a handful of
- * levels; the message page shows the attachment tree 16 deep) */
-#define WJ_DEPTH_MAX 64
-/* json-c holds a few times the text while it reads: a larger report is
- * no report.  A mail of 990 attachments, near LimitMimeParts' default,
- * has a report of 0.7 MB. */
-#define WJ_REPORT_MAX (8u << 20)
 
 /* ---- output buffer ------------------------------------------------------ */
 
@@ -229,79 +217,4 @@ html_free(html_t *h)
 {
 	free(h->buf);
 	*h = (html_t){0};
-}
-
-/* ---- the stored report, read with json-c --------------------------------- */
-
-json_object *
-wj_parse(const char *text)
-{
-	size_t len = text != NULL ? strlen(text) : 0;
-	if (len == 0 || len > WJ_REPORT_MAX)
-		return NULL;
-	/* emg_report_json writes one line with every control character
-	 * escaped; json-c, even strict, lets a raw one through in a string */
-	for (size_t i = 0; i < len; i++)
-		if ((unsigned char)text[i] < 0x20)
-			return NULL;
-	json_tokener *tok = json_tokener_new_ex(WJ_DEPTH_MAX);
-	if (tok == NULL)
-		return NULL;
-	/* strict: what report.c writes is strict JSON, anything else is
-	 * damage (a trailing comma, a bad escape) */
-	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
-	json_object *v = json_tokener_parse_ex(tok, text, (int)len);
-	if (json_tokener_get_error(tok) != json_tokener_success ||
-	    json_tokener_get_parse_end(tok) != len) {
-		json_object_put(v);
-		v = NULL;
-	}
-	json_tokener_free(tok);
-	return v;
-}
-
-json_object *
-wj_get(json_object *obj, const char *key)
-{
-	json_object *v = NULL;
-	if (!json_object_is_type(obj, json_type_object) ||
-	    !json_object_object_get_ex(obj, key, &v))
-		return NULL;
-	return v;
-}
-
-const char *
-wj_string(json_object *v)
-{
-	return json_object_is_type(v, json_type_string)
-	           ? json_object_get_string(v)
-	           : "";
-}
-
-const char *
-wj_str(json_object *obj, const char *key)
-{
-	return wj_string(wj_get(obj, key));
-}
-
-double
-wj_num(json_object *obj, const char *key)
-{
-	json_object *v = wj_get(obj, key);
-	/* json_object_get_double would also read a string or a boolean */
-	return json_object_is_type(v, json_type_double) ||
-	               json_object_is_type(v, json_type_int)
-	           ? json_object_get_double(v)
-	           : 0.0;
-}
-
-size_t
-wj_array(json_object *obj, const char *key, json_object **arr)
-{
-	*arr = wj_get(obj, key);
-	if (!json_object_is_type(*arr, json_type_array)) {
-		*arr = NULL;
-		return 0;
-	}
-	return json_object_array_length(*arr);
 }

@@ -6,10 +6,11 @@
  * buttons.  Opening it writes one "view" line to the audit trail per
  * session and entry.
  *
- * The scan report comes from the store as JSON (read by wj_parse() in
- * html.c); a report that does not parse is shown as none: the page then
- * gives the entry's short reason and no attachments.  Everything from the
- * message goes through html_text() or html_url(); the body is never shown.
+ * The scan report comes from the store as JSON (read by
+ * report_json_parse(), common/report_json.c); a report that does not
+ * parse is shown as none: the page then gives the entry's short reason
+ * and no attachments.  Everything from the message goes through
+ * html_text() or html_url(); the body is never shown.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -43,22 +44,24 @@ msgpage_findings(html_t *h, const web_req_t *r, const pages_groups_t *gs)
 		for (size_t k = 0; k < gs->n_findings; k++) {
 			json_object *f =
 			    json_object_array_get_idx(gs->findings, k);
-			if (strcmp(wj_str(f, "category"), g->category) != 0)
+			if (strcmp(report_json_str(f, "category"),
+			           g->category) != 0)
 				continue;
-			double score = wj_num(f, "score");
+			double score = report_json_num(f, "score");
 			html_raw(h, score > 0 ? "<li class=\"finding\""
 			                      : "<li class=\"finding trust\"");
-			html_wrap(h, " data-symbol=\"", wj_str(f, "symbol"),
-			          "\"><code>");
-			html_text(h, wj_str(f, "symbol"));
+			html_wrap(h, " data-symbol=\"",
+			          report_json_str(f, "symbol"), "\"><code>");
+			html_text(h, report_json_str(f, "symbol"));
 			html_fmt(h,
 			         "</code> <span class=\"badge points\">%+.1f"
 			         "</span> ",
 			         score);
-			html_text(h, wj_str(f, "detail"));
-			if (wj_str(f, "object")[0] != '\0') {
+			html_text(h, report_json_str(f, "detail"));
+			if (report_json_str(f, "object")[0] != '\0') {
 				html_wrap(h, " <span class=\"muted\">(",
-				          wj_str(f, "object"), ")</span>");
+				          report_json_str(f, "object"),
+				          ")</span>");
 			}
 			html_raw(h, "</li>\n");
 		}
@@ -132,18 +135,18 @@ msgpage_attachment(html_t *h, json_object *a, unsigned depth)
 {
 	json_object *arr;
 	html_wrap(h, "<li class=\"attachment\"><span class=\"att-name\">",
-	          wj_str(a, "name"), "</span> <span class=\"muted\">");
-	html_text(h, wj_str(a, "type"));
-	html_fmt(h, ", %.0f B</span>", wj_num(a, "size"));
-	size_t n = wj_array(a, "findings", &arr);
+	          report_json_str(a, "name"), "</span> <span class=\"muted\">");
+	html_text(h, report_json_str(a, "type"));
+	html_fmt(h, ", %.0f B</span>", report_json_num(a, "size"));
+	size_t n = report_json_array(a, "findings", &arr);
 	for (size_t i = 0; i < n; i++) {
 		json_object *f = json_object_array_get_idx(arr, i);
 		if (!json_object_is_type(f, json_type_string))
 			continue;
-		html_wrap(h, " <code class=\"att-finding\">", wj_string(f),
-		          "</code>");
+		html_wrap(h, " <code class=\"att-finding\">",
+		          report_json_string(f), "</code>");
 	}
-	n = wj_array(a, "children", &arr);
+	n = report_json_array(a, "children", &arr);
 	if (n > 0 && depth < MSGPAGE_ATT_DEPTH) {
 		html_raw(h, "\n<ul>\n");
 		for (size_t i = 0; i < n; i++)
@@ -158,7 +161,7 @@ static void
 msgpage_attachments(html_t *h, web_lang_t l, json_object *report)
 {
 	json_object *arr;
-	size_t n = wj_array(report, "attachments", &arr);
+	size_t n = report_json_array(report, "attachments", &arr);
 	msgpage_section(h, l, "attachments", M_ATTACHMENTS);
 	if (n == 0) {
 		pages_para(h, "muted", i18n(l, M_NO_ATTACHMENTS));
@@ -295,7 +298,7 @@ page_message(web_req_t *r, const char *id)
 	if (web_first_view(r, id) &&
 	    emg_quarantine_audit_add(r->q, id, actor, "view", "") != EMG_OK)
 		web_quarantine_failed(r, "recording a view");
-	json_object *report = wj_parse(e->report_json);
+	json_object *report = report_json_parse(e->report_json);
 	html_t h = {0};
 	page_begin(&h, r, pages_subject(r, e));
 	msgpage_done(&h, r, id);

@@ -319,12 +319,12 @@ page_logout(web_req_t *r)
 void
 pages_group(json_object *report, pages_groups_t *out)
 {
-	size_t n = wj_array(report, "findings", &out->findings);
+	size_t n = report_json_array(report, "findings", &out->findings);
 	out->n = 0;
 	out->n_findings = n < PAGES_FINDINGS_MAX ? n : PAGES_FINDINGS_MAX;
 	for (size_t k = 0; k < out->n_findings; k++) {
 		json_object *f = json_object_array_get_idx(out->findings, k);
-		const char *cat = wj_str(f, "category");
+		const char *cat = report_json_str(f, "category");
 		size_t i = 0;
 		while (i < out->n && strcmp(out->g[i].category, cat) != 0)
 			i++;
@@ -333,7 +333,7 @@ pages_group(json_object *report, pages_groups_t *out)
 				continue;
 			out->g[out->n++] = (pages_group_t){.category = cat};
 		}
-		out->g[i].sum += wj_num(f, "score");
+		out->g[i].sum += report_json_num(f, "score");
 	}
 	/* insertion sort, stable: equal sums keep the report's order */
 	for (size_t i = 1; i < out->n; i++) {
@@ -349,7 +349,7 @@ pages_group(json_object *report, pages_groups_t *out)
 static void
 pages_row_reason(html_t *h, const web_req_t *r, const emg_qentry_t *e)
 {
-	json_object *report = wj_parse(e->report_json);
+	json_object *report = report_json_parse(e->report_json);
 	pages_groups_t gs;
 	pages_group(report, &gs);
 	if (gs.n > 0 && gs.g[0].sum > 0) {

@@ -3,8 +3,8 @@
  * declarations shared by the server (server.c: daemon, routing, sessions,
  * CSRF, login limits), the pages (pages.c; the message page in
  * page_message.c), the texts in Japanese and English (i18n.c), the
- * bounded HTML output buffer and the reading of an entry's stored report
- * (html.c) and the stylesheet (style.c).
+ * bounded HTML output buffer (html.c) and the stylesheet (style.c).  An
+ * entry's stored report is read with common/report_json.h.
  *
  * Every page is rendered on the server into an html_t; nothing from a
  * message reaches the page except through html_text(), which escapes it.
@@ -20,6 +20,7 @@
 
 #include "config.h"
 #include "emguard.h"
+#include "report_json.h"
 
 #define WEB_NAME "emguard-web"
 #define WEB_BODY_MAX 16384      /* a POST body; larger: 413 */
@@ -58,26 +59,6 @@ void html_url(html_t *h, const char *s);
 /* The value of hex digit C, or -1. */
 int html_hexval(char c);
 void html_free(html_t *h);
-
-/* ---- html.c: the report of an entry, read with json-c ---------------------
- * The report is json-c's output, but it names message content: read
- * strictly, with a size and a depth bound.  The getters take NULL or a
- * value of the wrong type and answer as for an absent member. */
-
-/* REPORT_JSON parsed whole (json_object_put() it), or NULL when it is
- * empty, too large, nests too deep or is not strict JSON. */
-json_object *wj_parse(const char *report_json);
-/* Member KEY of object OBJ, or NULL. */
-json_object *wj_get(json_object *obj, const char *key);
-/* V's text when V is a string, else "". */
-const char *wj_string(json_object *v);
-/* The string member KEY, "" when absent or not a string. */
-const char *wj_str(json_object *obj, const char *key);
-/* The number member KEY, 0 when absent or not a number. */
-double wj_num(json_object *obj, const char *key);
-/* The array member KEY into ARR and its length; NULL and 0 when absent
- * or not an array. */
-size_t wj_array(json_object *obj, const char *key, json_object **arr);
 
 /* ---- i18n.c ------------------------------------------------------------- */
 typedef enum web_lang { LANG_JA = 0, LANG_EN = 1 } web_lang_t;
