@@ -8,7 +8,8 @@
 #     refuses and opens no socket; a PID file name that is a hard link or a
 #     symbolic link (to a file root owns) is refused and the file is left
 #     as it was; a relative -P lands in the starting directory after
-#     daemonizing (-u root is milter.sh's);
+#     daemonizing (-u root is milter.sh's); the socket is bound under a
+#     umask that shuts out group and others, whatever the caller's;
 #   files 0600, directories 0700 under umask 000: what the milter makes in
 #     QuarantineMode store (the DataStore, its -wal and -shm, QuarantineDir
 #     and its entries, the PID file; the socket 0660 for UserID and its
@@ -21,22 +22,24 @@
 #     and `emguard quarantine import` with TMPDIR an empty directory, which
 #     stays empty; under strace, every file opened for writing, made,
 #     renamed or linked is in the DataStore's directory (the quarantine) or
-#     is the PID file, and a spill file is O_TMPFILE (never named);
+#     is the PID file, and a spill file never has a name (O_TMPFILE, or
+#     mkostemp and unlink where the file system lacks it);
 #   no shell sees message data: the milter and the CLI's scan and import
 #     execute nothing; `emguard quarantine release` of an entry whose
 #     envelope holds $(...), backquotes, ';', '|', '&' and quotes executes
 #     exactly one program, ReleaseMethod's, with the argument vector intact
 #     and an environment of PATH only, and nothing the message says runs;
-#   the web page beyond web.sh: emguard-web runs as nobody; OPTIONS, TRACE,
+#   the web page beyond web.sh: emguard-web runs as nobody and refuses
+#     UserID root or none when started as root; OPTIONS, TRACE,
 #     DELETE, PATCH and unknown methods get 405 with the security headers,
 #     HEAD no body; no file is served from disk (/style.css?../.., dot
 #     segments, //etc/passwd); a forged Host never makes a Location; no
 #     open redirect through next=; the session id is never the one the
 #     client offered and changes at every login, and the previous one then
 #     ends; a CSRF token works only with its own session; GET changes
-#     nothing; every query parameter and the language cookie come back
-#     escaped; libmicrohttpd's own error answers (431, 505) carry no
-#     request data.
+#     nothing; every query parameter, the language cookie and the name of a
+#     failed login come back escaped; libmicrohttpd's own error answers
+#     (431, 505) carry no request data.
 # The parts that need root (privileges, the web's uid) or strace (the
 # system call checks) say "skip ..." and are left out without them.
 # Needs: $top_builddir and $top_srcdir (exported by make check), python3;
