@@ -34,12 +34,17 @@
 # chromium, chromedriver and python3: exit 77 when one is truly absent.
 # Every process started here (Postfix, milter, web, chromedriver and its
 # Chromium) is stopped on exit, failure or signal.  WEB_BROWSER_KEEP=1
-# keeps the temporary directory.  Takes about 30 s.
+# keeps the temporary directory.  Takes about 30 s.  The check helpers
+# are tests/test-lib.sh's; the clean-up is this script's own (several
+# processes and Postfix).
 # Exit: 0 pass, 1 fail, 77 skip.
 set -u
 PATH=$PATH:/usr/sbin:/sbin
-top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
-top_builddir=${top_builddir:-.}
+# the check helpers (tl_*, ok, nok)
+: "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
+# shellcheck source=tests/test-lib.sh
+. "$top_srcdir/tests/test-lib.sh"
+tl_begin web-browser
 MILTER=$top_builddir/milter/emguard-milter
 EMGUARD=$top_builddir/cli/emguard
 WEB=$top_builddir/web/emguard-web
@@ -58,34 +63,20 @@ if [ "${1:-}" = --screenshots ]; then
 	mkdir -p "$2" && shots=$(cd "$2" && pwd) || exit 1
 fi
 
-passed=0
-failed=0
-ok() { passed=$((passed + 1)); echo "ok   $1"; }
-nok() { failed=$((failed + 1)); echo "FAIL $1"; }
-finish() {
-	echo "web-browser: $passed passed, $failed failed"
-	[ "$failed" -eq 0 ] && exit 0
-	exit 1
-}
-skip() {
-	echo "web-browser: SKIP: $*"
-	exit 77
-}
-
 . "$top_srcdir/tests/postfix-lib.sh"
-why=$(pf_check) || skip "$why"
+why=$(pf_check) || tl_skip "$why"
 for tool in "$CHROMIUM" "$CHROMEDRIVER"; do
-	[ -x "$tool" ] || skip "$tool not found (apt-get install chromium chromium-driver)"
+	[ -x "$tool" ] || tl_skip "$tool not found (apt-get install chromium chromium-driver)"
 done
 PYTHON=$PF_PYTHON
 if [ "$mode" = screenshots ] && [ -z "$(fc-list :lang=ja 2>/dev/null)" ]; then
 	nok "a Japanese font for the screenshots (apt-get install fonts-noto-cjk)"
-	finish
+	tl_finish
 fi
 for bin in "$MILTER" "$EMGUARD" "$WEB"; do
 	[ -x "$bin" ] || {
 		nok "$bin is built"
-		finish
+		tl_finish
 	}
 done
 
@@ -146,16 +137,16 @@ if pf_wait_unix "$sock" 15 && kill -0 "$milter_pid" 2>/dev/null; then
 else
 	nok "emguard-milter starts"
 	sed 's/^/    milter: /' "$T/log/milter.log" | tail -n 15
-	finish
+	tl_finish
 fi
 
 pf_setup "$T/pf" "$smtp_port" "unix:$sock" || {
 	nok "private Postfix set-up"
-	finish
+	tl_finish
 }
 if pf_start; then ok "private Postfix listens on 127.0.0.1:$smtp_port"; else
 	nok "private Postfix starts"
-	finish
+	tl_finish
 fi
 
 # started as root, it binds and becomes UserID, as the milter does
@@ -166,7 +157,7 @@ if pf_wait_port "$web_port" 15 && kill -0 "$web_pid" 2>/dev/null; then
 else
 	nok "emguard-web starts"
 	sed 's/^/    web: /' "$T/log/web.log" | tail -n 15
-	finish
+	tl_finish
 fi
 
 # ---- the browser half -------------------------------------------------------------
@@ -880,4 +871,4 @@ if [ "$failed" -gt 0 ]; then
 		sed "s/^/    $log: /" "$T/log/$log.log" | tail -n 15
 	done
 fi
-finish
+tl_finish
