@@ -117,8 +117,9 @@ resend_candidates_op(emg_quarantine_t *q, void *arg)
 	while (st == EMG_OK && c->n < QUARANTINE_RESEND_CANDIDATES &&
 	       (st = store_next(r, &row)) == EMG_OK && row) {
 		const char *cand = store_text(r, 0);
+		/* CAND is as long as the id, not EMG_QID_MAX */
 		if (cand != NULL && quarantine_id_valid(cand))
-			memcpy(c->ids[c->n++], cand, EMG_QID_MAX);
+			snprintf(c->ids[c->n++], EMG_QID_MAX, "%s", cand);
 	}
 	store_rows_free(r);
 	return st == EMG_OK ? EMG_OK
