@@ -105,12 +105,16 @@ fi
 TRACE="execve,execveat,open,openat,openat2,creat,mkdir,mkdirat,rename"
 TRACE="$TRACE,renameat,renameat2,link,linkat,symlink,symlinkat,mknod"
 TRACE="$TRACE,mknodat,unlink,unlinkat,umask,bind"
+# LeakSanitizer cannot run under ptrace: in a sanitizer build a traced
+# program would end with a fatal LSan error instead of its own status
+TRACED_ASAN="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
 # traced LOG COMMAND...: COMMAND under strace (when there is one)
 traced() {
 	log=$1
 	shift
 	if [ -n "$STRACE" ]; then
-		strace -f -y -qq -v -s 4096 -e trace="$TRACE" -o "$log" "$@"
+		ASAN_OPTIONS=$TRACED_ASAN strace -f -y -qq -v -s 4096 \
+			-e trace="$TRACE" -o "$log" "$@"
 	else
 		"$@"
 	fi
@@ -420,6 +424,9 @@ conf "$TMP/milter.conf" 'QuarantineMode store' \
 	'LimitMessageSize 10M' ${RUN_AS:+"$RUN_AS"}
 MLOG=$TMP/milter.log
 (umask 000 && TMPDIR=$TMP/tmpdir && export TMPDIR &&
+	if [ -n "$STRACE" ]; then
+		ASAN_OPTIONS=$TRACED_ASAN && export ASAN_OPTIONS
+	fi &&
 	exec $STRACE ${STRACE:+-f -y -qq -v -s 4096 -e trace=$TRACE} \
 		${STRACE:+-o "$TMP/milter.trace"} \
 		"$MILTER" -f -c "$TMP/milter.conf" -p "unix:$RUN/milter.sock" \
