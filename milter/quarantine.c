@@ -153,7 +153,7 @@ quarantine_store(milter_conn_t *c, const emg_report_t *report,
 	    (st = quarantine_envelope(c, &env, &env_mem)) != EMG_OK)
 		snprintf(why, sizeof(why), "out of memory");
 	if (st != EMG_OK) {
-		snprintf(err, errlen, "not stored: %s", why);
+		snprintf(err, errlen, "not stored: %.200s", why);
 		return st;
 	}
 	emg_quarantine_t *q = NULL;
@@ -167,10 +167,10 @@ quarantine_store(milter_conn_t *c, const emg_report_t *report,
 	free(env_mem);
 	if (st != EMG_OK) {
 		if (q == NULL)
-			snprintf(err, errlen, "cannot open the quarantine: %s",
+			snprintf(err, errlen, "cannot open the quarantine: %.200s",
 			         why);
 		else
-			snprintf(err, errlen, "quarantine store failed: %s",
+			snprintf(err, errlen, "quarantine store failed: %.200s",
 			         quarantine_why(q, st));
 		id[0] = '\0';
 		emg_quarantine_close(q); /* the next message opens a new one */
