@@ -9,7 +9,7 @@
 #      tests and the fuzz corpus replay there;
 #   3. runs `make distcheck` with the fast tests (skip with
 #      EMG_SKIP_DISTCHECK=1);
-#   4. runs each libFuzzer target for EMG_FUZZ_SECONDS (default 15; 11 targets, under 3 minutes) when clang
+#   4. runs each libFuzzer target for EMG_FUZZ_SECONDS (default 10; 11 targets, under 2 minutes) when clang
 #      can build them.
 # The last line is "N passed, N failed": N counts Check test cases and
 # script tests.  Exit status 0 only when nothing failed.
@@ -17,7 +17,7 @@ set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 2
 jobs=$(nproc 2>/dev/null || echo 2)
-fuzz_seconds=${EMG_FUZZ_SECONDS:-15}
+fuzz_seconds=${EMG_FUZZ_SECONDS:-10}
 passed=0
 failed=0
 log() { printf '== %s\n' "$*"; }
