@@ -157,10 +157,3 @@ magicdb_open(int flags, magic_t *out, char *err, size_t errlen)
 	*out = m;
 	return EMG_OK;
 }
-
-bool
-magicdb_shared(void)
-{
-	pthread_once(&magicdb_once, magicdb_load_once);
-	return magicdb_map != NULL;
-}

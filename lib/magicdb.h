@@ -6,7 +6,6 @@
 #define EMG_MAGICDB_H
 
 #include <magic.h>
-#include <stdbool.h>
 #include <stddef.h>
 
 #include "emguard.h"
@@ -15,7 +14,5 @@
  * shared copy when there is one, else loaded the usual way.  EMG_EDEP,
  * with ERR saying why, when libmagic cannot load a database. */
 emg_status_t magicdb_open(int flags, magic_t *out, char *err, size_t errlen);
-/* True when handles share one copy (for the tests). */
-bool magicdb_shared(void);
 
 #endif

@@ -32,6 +32,8 @@
 /* Postfix gives up on a message after 5 days (maximal_queue_lifetime). */
 #define QUARANTINE_RESEND_WINDOW (5 * 86400)
 #define QUARANTINE_RESEND_CANDIDATES 8
+#define RESEND_STR(x) #x
+#define RESEND_XSTR(x) RESEND_STR(x)
 
 /* The end of the header line starting at P (after its LF), or END. */
 static const char *
@@ -107,12 +109,12 @@ resend_candidates_op(emg_quarantine_t *q, void *arg)
 	};
 
 	c->n = 0;
-	/* LIMIT is QUARANTINE_RESEND_CANDIDATES */
 	emg_status_t st = store_query(
 	    q->store,
 	    "SELECT id FROM quarantine_entry WHERE message_id = $1"
 	    " AND mail_from = $2 AND rcpts = $3 AND arrived >= $4"
-	    " AND status <> 'deleted' ORDER BY arrived DESC LIMIT 8",
+	    " AND status <> 'deleted' ORDER BY arrived DESC LIMIT "
+	    RESEND_XSTR(QUARANTINE_RESEND_CANDIDATES),
 	    p, sizeof(p) / sizeof(p[0]), &r);
 	while (st == EMG_OK && c->n < QUARANTINE_RESEND_CANDIDATES &&
 	       (st = store_next(r, &row)) == EMG_OK && row) {
