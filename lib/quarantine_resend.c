@@ -113,8 +113,8 @@ resend_candidates_op(emg_quarantine_t *q, void *arg)
 	    q->store,
 	    "SELECT id FROM quarantine_entry WHERE message_id = $1"
 	    " AND mail_from = $2 AND rcpts = $3 AND arrived >= $4"
-	    " AND status <> 'deleted' ORDER BY arrived DESC LIMIT "
-	    RESEND_XSTR(QUARANTINE_RESEND_CANDIDATES),
+	    " AND status <> 'deleted' ORDER BY arrived DESC LIMIT " RESEND_XSTR(
+	        QUARANTINE_RESEND_CANDIDATES),
 	    p, sizeof(p) / sizeof(p[0]), &r);
 	while (st == EMG_OK && c->n < QUARANTINE_RESEND_CANDIDATES &&
 	       (st = store_next(r, &row)) == EMG_OK && row) {
