@@ -12,8 +12,12 @@
  * is one store connection, used by one thread), up to HISTORY_BATCH_MAX
  * messages a transaction.  When the queue is full or the store fails, the
  * entries are dropped: the mail has gone on either way.
- * A failing store is logged once, retried after HISTORY_RETRY_SECONDS, and
- * its recovery is logged with the number of messages not learnt meanwhile.
+ * A failing store is logged once and retried after 1 s, then after twice
+ * as long each time up to HISTORY_RETRY_MAX_SECONDS, so that the history
+ * learns again within seconds of a short outage and a store that stays
+ * down (or refuses our password) sees a few attempts a minute, not one a
+ * message; its recovery is logged with the number of messages not learnt
+ * meanwhile.
  *
  * The writer also prunes what is older than HistoryRetention, after the
  * store is first opened and then at most once a day.  Entries still queued
@@ -33,8 +37,9 @@
 #define HISTORY_QUEUE_MAX 4096
 /* Queued messages the writer records in one transaction. */
 #define HISTORY_BATCH_MAX 64
-/* After a store failure, no new connection is tried for this long. */
-#define HISTORY_RETRY_SECONDS 60
+/* After a store failure, no new connection is tried for 1 s, then for
+ * twice as long after each further failure, up to this. */
+#define HISTORY_RETRY_MAX_SECONDS 10
 #define HISTORY_PRUNE_SECONDS 86400
 /* The writer wakes at least this often to see whether a prune is due. */
 #define HISTORY_IDLE_SECONDS 3600
@@ -62,6 +67,7 @@ typedef struct history_writer {
 	emg_history_t *h;  /* open handle, or NULL */
 	emg_config_t *cfg; /* the snapshot H is for (a reference) */
 	time_t retry_at;   /* no reopen before this after a failure */
+	time_t retry_gap;  /* seconds from the last failure to retry_at */
 	time_t prune_at;   /* next prune; 0: right after opening */
 	bool failing;      /* a failure was logged */
 	uint64_t dropped;  /* messages not learnt while failing */
@@ -83,7 +89,10 @@ history_failed(history_writer_t *w, const char *what, const char *why)
 		        "history: %s: %s; mail goes on without being learnt",
 		        what, why);
 	w->failing = true;
-	w->retry_at = time(NULL) + HISTORY_RETRY_SECONDS;
+	w->retry_gap = w->retry_gap == 0 ? 1 : w->retry_gap * 2;
+	if (w->retry_gap > HISTORY_RETRY_MAX_SECONDS)
+		w->retry_gap = HISTORY_RETRY_MAX_SECONDS;
+	w->retry_at = time(NULL) + w->retry_gap;
 }
 
 /* A working store after a failure: say so, once. */
@@ -98,6 +107,7 @@ history_recovered(history_writer_t *w)
 	        (unsigned long long)w->dropped);
 	w->failing = false;
 	w->dropped = 0;
+	w->retry_gap = 0;
 }
 
 static void
@@ -192,7 +202,7 @@ history_prune_due(history_writer_t *w)
 		               st == EMG_EIO ? emg_history_error(w->h)
 		                             : emg_strerror(st));
 		history_close_store(w);
-		w->prune_at = now + HISTORY_RETRY_SECONDS;
+		w->prune_at = w->retry_at;
 		return;
 	}
 	w->prune_at = now + HISTORY_PRUNE_SECONDS;

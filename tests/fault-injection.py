@@ -244,6 +244,12 @@ def send(port, msgdir, count, sessions, every, hook, pidfile, out):
                "rss": rss, "events": events}, open(out, "w"))
 
 
+# Accepted messages after PostgreSQL is ready again by which the history
+# writer must be learning again: its retry gap is at most 10 s, 700
+# messages at 70 msg/s.
+HISTORY_LEARNT_AFTER = 1000
+
+
 def mid_seq(text):
     """SEQ of the first "Message-ID: <fi-SEQ@fault.test>" in TEXT, or 0."""
     at = text.find("<fi-")
@@ -265,7 +271,7 @@ def header_mid(path):
     return 0
 
 
-def account(out, maildir, postconf, qlist, faults):
+def account(out, maildir, postconf, qlist, faults, history=None):
     sent = json.load(open(out))
     count, every = sent["count"], sent["every"]
     worthy = lambda s: s % every == 0
@@ -342,6 +348,27 @@ def account(out, maildir, postconf, qlist, faults):
             fails.append("after PostgreSQL returned, %d of %d worthy "
                          "messages were not stored (e.g. %s)"
                          % (len(late), len(stored_after), late[:5]))
+        # The thread history (HISTORY_LEARNT_AFTER): clean mail delivered
+        # before the outage and from a moment after it was learnt; the
+        # writer retries a failed store within 10 s.  The last messages
+        # may still be in the writer's queue when the list is read.
+        if history is not None:
+            learnt = set(mid_seq("<" + l.strip() + ">")
+                         for l in open(history) if l.strip())
+            due = [s for s in range(1, count + 1)
+                   if where.get(s) == ["delivered"] and
+                   (2000 <= acc.get(s, 0) <= down - 300 or
+                    up + HISTORY_LEARNT_AFTER <= acc.get(s, 0) <= count - 300)]
+            missing = [s for s in due if s not in learnt]
+            after = [s for s in due if acc.get(s, 0) > up]
+            print("history: %d messages learnt; %d of %d clean messages "
+                  "due (%d after the outage) are missing"
+                  % (len(learnt), len(missing), len(due), len(after)))
+            if not due or not after or missing:
+                fails.append("the history did not learn %d of %d delivered "
+                             "messages (e.g. %s, accepted at %s)"
+                             % (len(missing), len(due), missing[:5],
+                                [acc.get(s) for s in missing[:5]]))
     for e in sent["events"]:
         if e["rc"] != 0:
             fails.append("fault %s failed: %s" % (e["event"], e["output"]))

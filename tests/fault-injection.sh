@@ -29,6 +29,9 @@
 #   the worthy mail the milter took while PostgreSQL was down went to the
 #   hold queue (the configured fallback), and after the server returned
 #   the milter stored again (quarantined, not held);
+#   the clean mail delivered before the outage, and from 1,000 messages
+#   after the server was ready again, is in the thread history (the
+#   history writer retries within 10 s);
 #   the milter's RSS grew < 10% from message 2,000 to message 10,000
 #   (one process: the kills are before message 2,000).
 # About 3 minutes on 2 cores.  Needs root (Postfix's master), the postfix
@@ -132,8 +135,12 @@ pf_wait_queue_empty 120 hold || echo "fault-injection.sh: the queue did not drai
 "$cli" quarantine list -c "$T/emguard.conf" --json --limit 100000 \
 	>"$T/quarantine.jsonl" 2>"$T/list.err" ||
 	{ echo "fault-injection.sh: quarantine list failed:"; cat "$T/list.err"; exit 1; }
+psql=$EMGUARD_TEST_PG_BINDIR/psql
+[ -x "$psql" ] || psql=psql
+"$psql" -At -c 'SELECT message_id FROM messages' "$EMGUARD_TEST_PG" >"$T/history.txt" ||
+	{ echo "fault-injection.sh: reading the history failed"; exit 1; }
 py account "$T/sent.json" "$T/pf/mail/box" "$T/pf/etc" "$T/quarantine.jsonl" \
-	"$T/fails.txt"
+	"$T/fails.txt" "$T/history.txt"
 rc=$?
 echo "fault-injection.sh: $(($(date +%s) - start)) s;" \
 	"$(grep -c 'resent=yes' "$T/milter.log") message(s) recognised as resent," \

@@ -105,7 +105,8 @@ echo "store-pg.sh: PostgreSQL $("$bindir/pg_ctl" --version | awk '{print $3}') o
 EMGUARD_TEST_PG="host=127.0.0.1 port=$PORT user=emguard dbname=emguard_test"
 EMGUARD_TEST_PG_RESTART="$TMP/server.sh restart"
 EMGUARD_TEST_PG_SERVER="$TMP/server.sh"
-export EMGUARD_TEST_PG EMGUARD_TEST_PG_RESTART EMGUARD_TEST_PG_SERVER
+EMGUARD_TEST_PG_BINDIR=$bindir
+export EMGUARD_TEST_PG EMGUARD_TEST_PG_RESTART EMGUARD_TEST_PG_SERVER EMGUARD_TEST_PG_BINDIR
 # Run "$@" against the server; on failure show the end of its log.
 run() {
 	"$@"
