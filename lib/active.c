@@ -2,7 +2,9 @@
  * active.c - the active-content analyzer (attach.active_content): PDFs that
  * run JavaScript, launch programs or carry files, RTF documents with
  * embedded OLE objects (the Equation Editor exploit CVE-2017-11882 above
- * all), and HTML attachments that are credential-phishing pages.
+ * all), HTML attachments that are credential-phishing pages, and HTML
+ * attachments that smuggle a file (smuggle.c; the walker has decoded it
+ * into a child of the page).
  *
  * Every node of the attachment tree is looked at (attachment_iter_*), so
  * members of archives and files embedded in OneNote sections are covered.
@@ -30,7 +32,9 @@
 
 #include "analyzer.h"
 #include "attachment.h"
+#include "bytesearch.h"
 #include "rtf.h"
+#include "smuggle.h"
 
 /* Bytes of one object looked at: lures put their active parts early, and
  * a padded giant must not cost the scan budget. */
@@ -53,7 +57,10 @@
  * is also used by forms: moderate (4), more when it runs on open (6).  A
  * password field in an HTML attachment is credential phishing in all but
  * name - legitimate senders link to their site instead - so it tags on its
- * own (6).  Embedded files, other RTF objects and redirects also occur in
+ * own (6); so does a page that builds a download of a file it carries
+ * (HTML smuggling, 6): business mail attaches the file itself, and the
+ * smuggled file's own findings (an executable, an ISO, an encrypted ZIP)
+ * add to it.  Embedded files, other RTF objects and redirects also occur in
  * honest documents and stay below the tag threshold alone. */
 static const emg_symbol_t active_symbols[] = {
 	{"ACTIVE_PDF_JAVASCRIPT", "attach.active_content", 4.0,
@@ -88,32 +95,18 @@ static const emg_symbol_t active_symbols[] = {
 	{"ACTIVE_HTML_REDIRECT", "attach.active_content", 3.0,
 	 EMG_ACTION_ACCEPT,
 	 "HTML attachment that sends the reader on to a web page"},
+	{"ACTIVE_HTML_SMUGGLING", "attach.active_content", 6.0,
+	 EMG_ACTION_ACCEPT,
+	 "HTML attachment that hands the reader a file it carries encoded "
+	 "(HTML smuggling)"},
 };
 
 /* ---- helpers ------------------------------------------------------------- */
 
-/* Offset of NEEDLE (ASCII, lowercase) in H case-insensitively, from FROM,
- * or SIZE_MAX. */
-static size_t
-active_find(const uint8_t *h, size_t n, size_t from, const char *needle)
-{
-	size_t m = strlen(needle);
-
-	if (m == 0 || from > n || n - from < m)
-		return SIZE_MAX;
-	for (size_t i = from; i <= n - m; i++) {
-		if (tolower(h[i]) != needle[0])
-			continue;
-		if (strncasecmp((const char *)h + i, needle, m) == 0)
-			return i;
-	}
-	return SIZE_MAX;
-}
-
 static bool
 active_has(const uint8_t *h, size_t n, const char *needle)
 {
-	return active_find(h, n, 0, needle) != SIZE_MAX;
+	return bytes_find_ci(h, n, 0, needle) != SIZE_MAX;
 }
 
 /* Copy S (LEN bytes) into BUF for a detail: printable ASCII only. */
@@ -369,7 +362,7 @@ active_pdf_stream(const uint8_t *p, size_t n, size_t i, active_pdf_t *pdf,
 	 * keywords without an "endstream" must not cost n squared. */
 	if (start < pdf->end_from || start > pdf->end) {
 		pdf->end_from = start;
-		pdf->end = active_find(p, n, start, "endstream");
+		pdf->end = bytes_find_ci(p, n, start, "endstream");
 	}
 	end = pdf->end == SIZE_MAX ? n : pdf->end;
 	if (pdf->objstm && !nested) {
@@ -413,7 +406,7 @@ active_pdf_scan(const uint8_t *p, size_t n, active_pdf_t *pdf, bool nested)
 static bool
 active_is_pdf(const uint8_t *d, size_t n)
 {
-	size_t at = active_find(d, n < 1024 ? n : 1024, 0, "%pdf-");
+	size_t at = bytes_find_ci(d, n < 1024 ? n : 1024, 0, "%pdf-");
 
 	return at != SIZE_MAX;
 }
@@ -501,7 +494,7 @@ active_html_attr(const uint8_t *tag, size_t len, const char *attr,
 	uint8_t q = 0;
 
 	for (;;) {
-		at = active_find(tag, len, at, attr);
+		at = bytes_find_ci(tag, len, at, attr);
 		if (at == SIZE_MAX)
 			return false;
 		/* A whole attribute name: white space before, '=' after. */
@@ -555,7 +548,7 @@ active_html_tags(const uint8_t *p, size_t n, active_html_t *h)
 		for (unsigned count = 0; count < ACTIVE_TAGS_MAX; count++) {
 			size_t end, len;
 
-			at = active_find(p, n, at, tags[t]);
+			at = bytes_find_ci(p, n, at, tags[t]);
 			if (at == SIZE_MAX)
 				break;
 			end = at + 1;
@@ -639,26 +632,29 @@ active_html_script(const uint8_t *p, size_t n, active_html_t *h)
 	                active_has(p, n, "パスワード");
 }
 
-/* True when A is an HTML (or SVG, which runs scripts alike) attachment:
- * by its real or declared type, or its name. */
-static bool
-active_is_html(const emg_attachment_t *a)
+/* ACTIVE_HTML_SMUGGLING: how the page hands the file out, and what the
+ * walker found the file to be (its child from container "html"). */
+static emg_status_t
+active_html_smuggling(emg_scan_t *scan, const emg_attachment_t *a,
+                      const smuggle_t *sm)
 {
-	static const char *const types[] = {"text/html", "application/xhtml+xml",
-	                                    "image/svg+xml"};
-	static const char *const exts[] = {".htm", ".html", ".xhtml", ".shtml",
-	                                   ".svg"};
-	const char *dot = a->name ? strrchr(a->name, '.') : NULL;
-
-	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++)
-		if ((a->real_type && strcasecmp(a->real_type, types[i]) == 0) ||
-		    (a->declared_type &&
-		     strcasecmp(a->declared_type, types[i]) == 0))
-			return true;
-	for (size_t i = 0; dot && i < sizeof(exts) / sizeof(exts[0]); i++)
-		if (strcasecmp(dot, exts[i]) == 0)
-			return true;
-	return false;
+	const emg_attachment_t *f = NULL;
+	const char *how = sm->ms_save            ? "msSaveOrOpenBlob"
+	                  : sm->blob && sm->object_url ? "a Blob download"
+	                                               : "a data: download link";
+	for (size_t i = 0; f == NULL && i < a->n_children; i++)
+		if (a->children[i]->container != NULL &&
+		    strcmp(a->children[i]->container, "html") == 0)
+			f = a->children[i];
+	if (f == NULL)
+		return scan_emit_at(scan, a, "ACTIVE_HTML_SMUGGLING",
+		                    "%s: script builds a file download (%s); "
+		                    "payload not decoded", attachment_label(a),
+		                    how);
+	return scan_emit_at(scan, a, "ACTIVE_HTML_SMUGGLING",
+	                    "%s: smuggles %s (%s) through %s",
+	                    attachment_label(a), f->name,
+	                    f->real_type ? f->real_type : "unknown type", how);
 }
 
 static emg_status_t
@@ -669,8 +665,11 @@ active_html_check(emg_scan_t *scan, const emg_attachment_t *a)
 	size_t n = a->size < ACTIVE_SCAN_MAX ? a->size : ACTIVE_SCAN_MAX;
 	emg_status_t st = EMG_OK;
 
+	smuggle_t sm;
+
 	active_html_tags(a->data, n, &h);
 	active_html_script(a->data, n, &h);
+	smuggle_scan(a->data, n, &sm);
 	if (h.password)
 		st = scan_emit_at(scan, a, "ACTIVE_HTML_CREDENTIAL_FORM",
 		                  "%s: password field%s%s", label,
@@ -684,7 +683,10 @@ active_html_check(emg_scan_t *scan, const emg_attachment_t *a)
 		                  "%s: script sends credential fields (%s)%s",
 		                  label, h.send_api,
 		                  h.telegram ? " to a Telegram bot" : "");
-	if (st == EMG_OK && h.decoder != NULL && h.blob >= ACTIVE_BLOB_MIN)
+	/* A smuggling page decodes its blob too: that is one finding. */
+	if (st == EMG_OK && smuggle_delivers(&sm))
+		st = active_html_smuggling(scan, a, &sm);
+	else if (st == EMG_OK && h.decoder != NULL && h.blob >= ACTIVE_BLOB_MIN)
 		st = scan_emit_at(scan, a, "ACTIVE_HTML_SCRIPT_OBFUSCATED",
 		                  "%s: %s) of a %zu-character blob", label,
 		                  h.decoder, h.blob);
@@ -712,7 +714,7 @@ active_check(emg_scan_t *scan, void *state)
 			st = active_pdf_check(scan, a);
 		else if (rtf_is_rtf(a->data, a->size))
 			st = active_rtf_check(scan, a);
-		else if (active_is_html(a))
+		else if (attachment_is_html(a))
 			st = active_html_check(scan, a);
 	}
 	attachment_iter_done(&it);

@@ -233,6 +233,8 @@ static const struct {
 	{"udf", ATTACH_K_IMAGE},       {"vhd", ATTACH_K_IMAGE},
 	{"vhdx", ATTACH_K_IMAGE},      {"img", ATTACH_K_IMAGE},
 	{"onenote", ATTACH_K_ONENOTE}, {"rfc822", ATTACH_K_MESSAGE},
+	/* a file smuggled in a web page: the page is no folder */
+	{"html", ATTACH_K_NONE},
 };
 
 static const char *const attach_image_descs[] = {

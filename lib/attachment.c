@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 emg_attachment_t *
 attachment_new(const char *name, const void *data, size_t len, bool take)
@@ -192,4 +193,26 @@ attachment_office_encrypted(const emg_attachment_t *node)
 {
 	return node != NULL && node->enc_method != NULL &&
 	       strncmp(node->enc_method, "office-", 7) == 0;
+}
+
+/* True when A is an HTML (or SVG, which runs scripts alike) attachment:
+ * by its real or declared type, or its name. */
+bool
+attachment_is_html(const emg_attachment_t *a)
+{
+	static const char *const types[] = {"text/html", "application/xhtml+xml",
+	                                    "image/svg+xml"};
+	static const char *const exts[] = {".htm", ".html", ".xhtml", ".shtml",
+	                                   ".svg"};
+	const char *dot = a->name ? strrchr(a->name, '.') : NULL;
+
+	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++)
+		if ((a->real_type && strcasecmp(a->real_type, types[i]) == 0) ||
+		    (a->declared_type &&
+		     strcasecmp(a->declared_type, types[i]) == 0))
+			return true;
+	for (size_t i = 0; dot && i < sizeof(exts) / sizeof(exts[0]); i++)
+		if (strcasecmp(dot, exts[i]) == 0)
+			return true;
+	return false;
 }

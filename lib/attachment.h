@@ -29,6 +29,10 @@ const char *attachment_label(const emg_attachment_t *node);
  * names its methods "office-..."), encrypted as a whole wherever it is. */
 bool attachment_office_encrypted(const emg_attachment_t *node);
 
+/* True when NODE is an HTML page (or SVG, which runs scripts alike): by
+ * its real or declared type, or its name. */
+bool attachment_is_html(const emg_attachment_t *node);
+
 /* Depth-first, pre-order iteration over every node of a message. */
 typedef struct attachment_iter {
 	const emg_message_t *msg;

@@ -57,7 +57,8 @@ typedef struct emg_attachment {
 	char *path;          /* "invoice.zip/請求書.doc": names from the root */
 	const char *container; /* how it was unpacked from its parent: "zip",
 	                        * "7z", "rar", "tar", "iso", "lzh", "cab",
-	                        * "gzip", "onenote", "rfc822"; NULL for a root */
+	                        * "gzip", "onenote", "rfc822", "html" (a file an
+	                        * HTML page smuggles); NULL for a root */
 	bool expanded;       /* the walker opened it as a container */
 	bool encrypted;      /* encrypted member, or archive with such members */
 	const char *enc_method; /* "zipcrypto", "aes256", "7z-aes", ... */

@@ -1,7 +1,8 @@
 /*
  * walk.c - the attachment walker (see walk.h): one pass over the attachment
  * tree that opens archives (unpack.c), OneNote sections (onenote.c) and
- * disk images, tries the message's password candidates (password.c) on
+ * disk images, decodes the files HTML attachments smuggle (walk_html.c),
+ * tries the message's password candidates (password.c) on
  * encrypted members, and adds every member as a child node.
  *
  * Iterative: a work stack of nodes, so a hostile tree cannot exhaust the C
@@ -135,8 +136,7 @@ walk_push(walk_state_t *st, emg_attachment_t *node)
 	return EMG_OK;
 }
 
-/* Containers opened by the walker above NODE. */
-static unsigned
+unsigned
 walk_archive_level(const emg_attachment_t *node)
 {
 	unsigned n = 0;
@@ -861,7 +861,7 @@ walk_node(walk_state_t *st, emg_attachment_t *node)
 {
 	const walk_type_t *t = walk_type_of(node);
 	if (t == NULL)
-		return EMG_OK;
+		return attachment_is_html(node) ? walk_html(st, node) : EMG_OK;
 	if (t->kind == WALK_KIND_IMAGE) {
 		node->expanded = false;
 		return attachment_problem(node, "%s: contents not readable",

@@ -82,6 +82,14 @@ emg_attachment_t *walk_add_child(walk_state_t *st, emg_attachment_t *node,
                                  const char *name, void *data, size_t len,
                                  bool take, const char *container);
 
+/* Containers opened by the walker above NODE (for LimitArchiveDepth). */
+unsigned walk_archive_level(const emg_attachment_t *node);
+
+/* walk_html.c */
+/* An HTML or SVG NODE: the files it carries encoded (smuggle.h) become
+ * its children. */
+emg_status_t walk_html(walk_state_t *st, emg_attachment_t *node);
+
 /* walk_office.c */
 /* An OLE2 compound file NODE: encrypted documents (tried with the
  * password candidates, the decrypted content added as a child), embedded

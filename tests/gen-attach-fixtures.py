@@ -73,6 +73,7 @@ ANY_EXECUTABLE = "attach.executable"
 PDF_AUTO_JS = "ACTIVE_PDF_AUTO_JAVASCRIPT"
 RTF_EQUATION = "ACTIVE_RTF_EQUATION"
 HTML_FORM = "ACTIVE_HTML_CREDENTIAL_FORM"
+SMUGGLING = "ACTIVE_HTML_SMUGGLING"
 ACTIVE = "attach.active_content"
 ANY_ATTACH = "attach.*"
 MACRO = "OFFICE_MACRO"                    # a VBA project
@@ -791,6 +792,80 @@ def html_password_form(n=29):
     return lure(n, "メールボックスの容量", "山田様\n\n容量の上限に達しました。\n"
                 "添付のページからサインインしてください。\n",
                 [attachment(html, "text/html", "Microsoft365.html")])
+
+
+def smuggling_page(title, script, body_html=""):
+    """An HTML page in the shape of the 2022-2023 smuggling kits: a short
+    text, then the script that builds the download."""
+    return ('<!DOCTYPE html>\r\n<html><head><meta charset="utf-8">'
+            '<title>%s</title></head><body>\r\n'
+            '<p>ファイルを読み込んでいます。このページを閉じないでください。</p>'
+            '%s\r\n<script>\r\n// the document can\'t be shown in the '
+            'browser\r\n%s</script></body></html>\r\n'
+            % (title, body_html, script)).encode("utf-8")
+
+
+@fixture(must=[SMUGGLING, SCRIPT], action="quarantine")
+def html_smuggling_zip(n=36):
+    """HTML smuggling as Qakbot sent it: a ZIP holding invoice.js, base64
+    in an array of literals, decoded with atob into a Blob that
+    msSaveOrOpenBlob or an <a download> hands the reader as 請求書.zip.
+    The walker decodes it, so the script inside is found."""
+    b64 = base64.b64encode(zip_stored([INVOICE_JS])).decode("ascii")
+    pieces = ",\r\n".join("'%s'" % b64[i:i + 76]
+                            for i in range(0, len(b64), 76))
+    script = ("var data = [\r\n%s].join('');\r\n"
+              "function toBytes(b) { var s = window.atob(b); "
+              "var a = new Uint8Array(s.length);\r\n"
+              "  for (var i = 0; i < s.length; i++) a[i] = s.charCodeAt(i);"
+              " return a; }\r\n"
+              "var fileName = '請求書.zip';\r\n"
+              "var blob = new Blob([toBytes(data)], "
+              "{type: 'application/octet-stream'});\r\n"
+              "if (window.navigator.msSaveOrOpenBlob) "
+              "window.navigator.msSaveOrOpenBlob(blob, fileName);\r\n"
+              "else { var a = document.createElement('a'); "
+              "a.href = window.URL.createObjectURL(blob);\r\n"
+              "  a.download = fileName; document.body.appendChild(a); "
+              "a.click(); }\r\n" % pieces)
+    html = smuggling_page("請求書", script)
+    return lure(n, "請求書", BODY_HEAD + BODY_TAIL,
+                [attachment(html, "text/html", "請求書.html")])
+
+
+@fixture(must=[SMUGGLING, DISK_IMAGE, LNK, LNK_SUSPICIOUS], action="reject")
+def html_smuggling_iso(n=37):
+    """The other kit: an ISO with a shortcut in a data: URI behind an
+    <a download="請求書.iso"> that a script clicks on load."""
+    iso = iso_image("html-iso", [("請求書.lnk", lnk_lure())])
+    link = ('<a id="dl" href="data:application/x-iso9660-image;base64,%s" '
+            'download="請求書.iso">請求書.iso</a>'
+            % base64.b64encode(iso).decode("ascii"))
+    html = smuggling_page("請求書", "document.getElementById('dl').click();"
+                          "\r\n", link)
+    return lure(n, "請求書", BODY_HEAD + BODY_TAIL,
+                [attachment(html, "text/html", "請求書.html")]), \
+        ["請求書.html", "請求書.iso"]
+
+
+@fixture(must_not=[ACTIVE, ANY_ATTACH], action="accept")
+def html_saved_page_images(n=38):
+    """Not smuggling: a saved web page from a partner with its logo and a
+    font inline as data: URIs and a base64 icon in a script, and a link
+    to a download on the partner's site."""
+    png = base64.b64encode(b"\x89PNG\r\n\x1a\n" + bytes(200)).decode("ascii")
+    woff = base64.b64encode(b"wOFF" + bytes(200)).decode("ascii")
+    html = ('<!DOCTYPE html>\r\n<html><head><meta charset="utf-8">'
+            '<title>製品カタログ</title><style>@font-face { font-family: x; '
+            'src: url(data:font/woff;base64,%s); }</style></head><body>\r\n'
+            '<img alt="logo" src="data:image/png;base64,%s">\r\n'
+            '<p>カタログは <a href="https://www.partner.test/catalog.pdf" '
+            'download>こちら</a> からダウンロードできます。</p>\r\n'
+            '<script>var icon = "%s"; document.images[0].title = "logo";'
+            '</script></body></html>\r\n' % (woff, png, png)).encode("utf-8")
+    return mail(n, PARTNER, "製品カタログ",
+                [text_part("山田様\n\n製品カタログのページをお送りします。\n"),
+                 attachment(html, "text/html", "catalog.html")])
 
 
 # ---- Office documents ------------------------------------------------------

@@ -196,19 +196,6 @@ make_message(const char *type, const char *filename, const void *body,
 	return msg;
 }
 
-/* The finding of SYMBOL in R, or NULL. */
-static const emg_finding_t *
-find(const emg_report_t *r, const char *symbol)
-{
-	for (size_t i = 0; i < emg_report_finding_count(r); i++) {
-		const emg_finding_t *f = emg_report_finding(r, i);
-		if (strcmp(f->symbol, symbol) == 0 ||
-		    strcmp(f->category, symbol) == 0)
-			return f;
-	}
-	return NULL;
-}
-
 START_TEST(test_active_table)
 {
 	const acase_t *c = &cases[_i];
@@ -219,7 +206,7 @@ START_TEST(test_active_table)
 
 	ck_assert_ptr_nonnull(r);
 	if (c->want != NULL) {
-		f = find(r, c->want);
+		f = tu_finding(r, c->want);
 		ck_assert_msg(f != NULL, "%s: %s missing (got %s)", c->name,
 		              c->want, tu_symbols(r));
 		ck_assert_str_eq(f->category, "attach.active_content");
@@ -233,7 +220,7 @@ START_TEST(test_active_table)
 			              c->name, f->detail);
 	}
 	if (c->want_not != NULL)
-		ck_assert_msg(find(r, c->want_not) == NULL, "%s: %s fired (%s)",
+		ck_assert_msg(tu_finding(r, c->want_not) == NULL, "%s: %s fired (%s)",
 		              c->name, c->want_not, tu_symbols(r));
 	emg_report_free(r);
 	g_free(msg);
@@ -326,7 +313,7 @@ START_TEST(test_active_scores)
 		char *msg = make_message(c->type, c->filename, c->body,
 		                         strlen(c->body));
 		emg_report_t *r = tu_scan(NULL, msg, NULL);
-		const emg_finding_t *f = find(r, c->want);
+		const emg_finding_t *f = tu_finding(r, c->want);
 
 		ck_assert_msg(f != NULL, "%s: %s", c->name, tu_symbols(r));
 		ck_assert_msg(f->score >= s[k].min && f->score <= s[k].max,

@@ -58,17 +58,6 @@ office_mail(const char *body, const char *name, const uint8_t *data,
 	return g_string_free(m, FALSE);
 }
 
-static const emg_finding_t *
-office_find(const emg_report_t *r, const char *symbol)
-{
-	for (size_t i = 0; i < emg_report_finding_count(r); i++) {
-		const emg_finding_t *f = emg_report_finding(r, i);
-		if (strcmp(f->symbol, symbol) == 0)
-			return f;
-	}
-	return NULL;
-}
-
 #define OLETOOLS "oletools/tests/test-data/"
 #define CLAMAV_ENC "clamav/unit_tests/input/other_scanfiles/ole2_encryption/"
 
@@ -112,7 +101,7 @@ START_TEST(test_office_corrupt_cfb)
 	memcpy(bad, sig, sizeof(sig));
 	emg_report_t *r = office_scan_file(NULL, "invoice.doc", bad,
 	                                   sizeof(bad));
-	const emg_finding_t *f = office_find(r, "ATTACH_UNSCANNABLE");
+	const emg_finding_t *f = tu_finding(r, "ATTACH_UNSCANNABLE");
 	ck_assert_msg(f != NULL, "%s", tu_symbols(r));
 	ck_assert_msg(strstr(f->detail, "corrupt OLE2") != NULL, "%s",
 	              f->detail);
@@ -148,7 +137,7 @@ START_TEST(test_office_embedded_lnk)
 	if (doc == NULL)
 		return;
 	emg_report_t *r = office_scan_file(NULL, "sample.doc", doc, len);
-	const emg_finding_t *f = office_find(r, "ATTACH_LNK");
+	const emg_finding_t *f = tu_finding(r, "ATTACH_LNK");
 	ck_assert_msg(f != NULL, "%s", tu_symbols(r));
 	ck_assert_msg(strstr(f->detail, "calc.lnk") != NULL, "%s", f->detail);
 	emg_report_free(r);
@@ -168,8 +157,8 @@ START_TEST(test_office_xlm)
 			return;
 		emg_report_t *r = office_scan_file(NULL, strrchr(files[i], '/') + 1,
 		                                   doc, len);
-		ck_assert_msg(office_find(r, "OFFICE_XLM_MACRO") != NULL &&
-		                  office_find(r, "OFFICE_XLM_AUTO_OPEN") != NULL,
+		ck_assert_msg(tu_finding(r, "OFFICE_XLM_MACRO") != NULL &&
+		                  tu_finding(r, "OFFICE_XLM_AUTO_OPEN") != NULL,
 		              "%s: %s", files[i], tu_symbols(r));
 		ck_assert_int_ge(emg_report_action(r), EMG_ACTION_QUARANTINE);
 		emg_report_free(r);
@@ -189,13 +178,13 @@ START_TEST(test_office_velvet_sweatshop)
 		return;
 	emg_report_t *r = office_scan_file(NULL, "report.xlsm", doc, len);
 	const emg_finding_t *f =
-	    office_find(r, "ATTACH_ENCRYPTED_ARCHIVE_OPENED");
+	    tu_finding(r, "ATTACH_ENCRYPTED_ARCHIVE_OPENED");
 	ck_assert_msg(f != NULL, "%s", tu_symbols(r));
 	ck_assert_msg(strstr(f->detail, "VelvetSweatshop") != NULL, "%s",
 	              f->detail);
-	ck_assert_msg(office_find(r, "OFFICE_MACRO") != NULL, "%s",
+	ck_assert_msg(tu_finding(r, "OFFICE_MACRO") != NULL, "%s",
 	              tu_symbols(r));
-	ck_assert_ptr_null(office_find(r, "ATTACH_TYPE_MISMATCH"));
+	ck_assert_ptr_null(tu_finding(r, "ATTACH_TYPE_MISMATCH"));
 	emg_report_free(r);
 	free(doc);
 }
@@ -218,20 +207,20 @@ START_TEST(test_office_password_in_body)
 	                      "見積書.docx", doc, len);
 	emg_report_t *r = tu_scan(conf, m, NULL);
 	const emg_finding_t *f =
-	    office_find(r, "ATTACH_ENCRYPTED_ARCHIVE_OPENED");
+	    tu_finding(r, "ATTACH_ENCRYPTED_ARCHIVE_OPENED");
 	ck_assert_msg(f != NULL, "%s", tu_symbols(r));
 	ck_assert_msg(strstr(f->detail, "body") != NULL, "%s", f->detail);
-	ck_assert_ptr_null(office_find(r, "ATTACH_UNSCANNABLE"));
+	ck_assert_ptr_null(tu_finding(r, "ATTACH_UNSCANNABLE"));
 	emg_report_free(r);
 	free(m);
 
 	m = office_mail("見積書を送ります。", "見積書.docx", doc, len);
 	r = tu_scan(conf, m, NULL);
-	ck_assert_msg(office_find(r, "ATTACH_ENCRYPTED_ARCHIVE") != NULL, "%s",
+	ck_assert_msg(tu_finding(r, "ATTACH_ENCRYPTED_ARCHIVE") != NULL, "%s",
 	              tu_symbols(r));
-	ck_assert_ptr_null(office_find(r, "ATTACH_ENCRYPTED_ARCHIVE_OPENED"));
-	ck_assert_ptr_null(office_find(r, "ATTACH_UNSCANNABLE"));
-	ck_assert_ptr_null(office_find(r, "ATTACH_TYPE_MISMATCH"));
+	ck_assert_ptr_null(tu_finding(r, "ATTACH_ENCRYPTED_ARCHIVE_OPENED"));
+	ck_assert_ptr_null(tu_finding(r, "ATTACH_UNSCANNABLE"));
+	ck_assert_ptr_null(tu_finding(r, "ATTACH_TYPE_MISMATCH"));
 	emg_report_free(r);
 	free(m);
 	free(doc);
@@ -255,7 +244,7 @@ START_TEST(test_office_template_and_dde)
 			return;
 		emg_report_t *r = office_scan_file(
 		    NULL, strrchr(cases[i].file, '/') + 1, doc, len);
-		ck_assert_msg(office_find(r, cases[i].symbol) != NULL, "%s: %s",
+		ck_assert_msg(tu_finding(r, cases[i].symbol) != NULL, "%s: %s",
 		              cases[i].file, tu_symbols(r));
 		emg_report_free(r);
 		free(doc);
@@ -279,9 +268,9 @@ START_TEST(test_office_clean)
 			return;
 		emg_report_t *r = office_scan_file(NULL, strrchr(files[i], '/') + 1,
 		                                   doc, len);
-		ck_assert_msg(office_find(r, "OFFICE_MACRO") == NULL &&
-		                  office_find(r, "OFFICE_XLM_MACRO") == NULL &&
-		                  office_find(r, "ATTACH_UNSCANNABLE") == NULL,
+		ck_assert_msg(tu_finding(r, "OFFICE_MACRO") == NULL &&
+		                  tu_finding(r, "OFFICE_XLM_MACRO") == NULL &&
+		                  tu_finding(r, "ATTACH_UNSCANNABLE") == NULL,
 		              "%s: %s", files[i], tu_symbols(r));
 		emg_report_free(r);
 		free(doc);
@@ -349,7 +338,7 @@ START_TEST(test_office_outbound_content_only)
 	emg_envelope_t env = {.client_ip = "192.0.2.9", .auth_user = "staff"};
 	emg_report_t *r = tu_scan(conf, m2, &env);
 	ck_assert(emg_report_outbound(r));
-	ck_assert_msg(office_find(r, "OFFICE_XLM_MACRO") != NULL, "%s",
+	ck_assert_msg(tu_finding(r, "OFFICE_XLM_MACRO") != NULL, "%s",
 	              tu_symbols(r));
 	for (size_t i = 0; i < emg_report_finding_count(r); i++)
 		ck_assert_msg(strncmp(emg_report_finding(r, i)->category,
@@ -440,7 +429,7 @@ START_TEST(test_office_template_local_vs_remote)
 		size_t len;
 		uint8_t *d = office_docx_template(cases[i].target, &len);
 		emg_report_t *r = office_scan_file(NULL, "t.docx", d, len);
-		ck_assert_msg((office_find(r, "OFFICE_TEMPLATE_INJECTION") !=
+		ck_assert_msg((tu_finding(r, "OFFICE_TEMPLATE_INJECTION") !=
 		               NULL) == cases[i].finding,
 		              "%s: %s", cases[i].target, tu_symbols(r));
 		emg_report_free(r);

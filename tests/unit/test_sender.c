@@ -229,15 +229,6 @@ make_message(const sender_case_t *tc)
 	return msg;
 }
 
-static const emg_finding_t *
-find(const emg_report_t *r, const char *sym)
-{
-	for (size_t i = 0; i < emg_report_finding_count(r); i++)
-		if (strcmp(emg_report_finding(r, i)->symbol, sym) == 0)
-			return emg_report_finding(r, i);
-	return NULL;
-}
-
 START_TEST(test_cases)
 {
 	const sender_case_t *tc = &cases[_i];
@@ -254,7 +245,7 @@ START_TEST(test_cases)
 		              wanted ? "missing" : "unexpected", tu_symbols(r));
 	}
 	if (tc->want != NULL && tc->want_in != NULL) {
-		const emg_finding_t *f = find(r, tc->want);
+		const emg_finding_t *f = tu_finding(r, tc->want);
 		ck_assert_msg(strstr(f->detail, tc->want_in) != NULL,
 		              "%s: detail \"%s\" lacks \"%s\"", tc->name,
 		              f->detail, tc->want_in);
@@ -325,7 +316,7 @@ START_TEST(test_score_override)
 	char c[512];
 	snprintf(c, sizeof(c), "%sScore SPOOF_INTERNAL_FROM_OUTSIDE 12\n", conf);
 	emg_report_t *r = tu_scan(c, "From: a@example-corp.test\n\nx\n", &env);
-	const emg_finding_t *f = find(r, "SPOOF_INTERNAL_FROM_OUTSIDE");
+	const emg_finding_t *f = tu_finding(r, "SPOOF_INTERNAL_FROM_OUTSIDE");
 	ck_assert_ptr_nonnull(f);
 	ck_assert_double_eq(f->score, 12.0);
 	ck_assert_int_eq(emg_report_action(r), EMG_ACTION_QUARANTINE);
@@ -364,7 +355,7 @@ START_TEST(test_hostile_display_name)
 
 	emg_envelope_t env = {.mail_from = "a\x1b[31m@bulk.invalid"};
 	r = tu_scan(conf, "From: b@partner.test\n\nbody\n", &env);
-	const emg_finding_t *f = find(r, "SPOOF_ENVELOPE_MISMATCH");
+	const emg_finding_t *f = tu_finding(r, "SPOOF_ENVELOPE_MISMATCH");
 	ck_assert_ptr_nonnull(f);
 	ck_assert_ptr_null(strchr(f->detail, '\x1b'));
 	emg_report_free(r);

@@ -180,16 +180,6 @@ build(const thread_case_t *tc)
 	return msg;
 }
 
-/* The finding of SYMBOL in R, or NULL. */
-static const emg_finding_t *
-finding(const emg_report_t *r, const char *symbol)
-{
-	for (size_t i = 0; i < emg_report_finding_count(r); i++)
-		if (strcmp(emg_report_finding(r, i)->symbol, symbol) == 0)
-			return emg_report_finding(r, i);
-	return NULL;
-}
-
 /* Assert that of the symbols SYMS (N of them, SKIP excepted) exactly
  * TC->want fired, with TC->want_in in its detail. */
 static void
@@ -205,7 +195,7 @@ check_case(const thread_case_t *tc, const emg_report_t *r,
 		              wanted ? "missing" : "unexpected", tu_symbols(r));
 	}
 	if (tc->want != NULL && tc->want_in != NULL) {
-		const emg_finding_t *f = finding(r, tc->want);
+		const emg_finding_t *f = tu_finding(r, tc->want);
 		ck_assert_msg(strstr(f->detail, tc->want_in) != NULL,
 		              "%s: detail \"%s\" lacks \"%s\"", tc->name,
 		              f->detail, tc->want_in);
@@ -476,7 +466,7 @@ START_TEST(test_history_cold)
 	store_open(&st, 0);
 	char *msg = build(&tc);
 	emg_report_t *r = tu_scan(st.conf, msg, NULL);
-	const emg_finding_t *f = finding(r, "THREAD_HISTORY_NOT_USED");
+	const emg_finding_t *f = tu_finding(r, "THREAD_HISTORY_NOT_USED");
 
 	ck_assert_msg(f != NULL, "got %s", tu_symbols(r));
 	ck_assert_msg(strstr(f->detail, "cold store (3 messages") != NULL, "%s",

@@ -45,6 +45,18 @@ tu_scan(const char *conf, const char *msg, const emg_envelope_t *env)
 	return r;
 }
 
+const emg_finding_t *
+tu_finding(const emg_report_t *r, const char *symbol)
+{
+	for (size_t i = 0; r != NULL && i < emg_report_finding_count(r); i++) {
+		const emg_finding_t *f = emg_report_finding(r, i);
+		if (strcmp(f->symbol, symbol) == 0 ||
+		    strcmp(f->category, symbol) == 0)
+			return f;
+	}
+	return NULL;
+}
+
 const char *
 tu_symbols(const emg_report_t *r)
 {

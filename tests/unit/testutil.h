@@ -20,6 +20,9 @@ emg_config_t *tu_config(const char *text);
 emg_report_t *tu_scan(const char *conf, const char *msg,
                       const emg_envelope_t *env);
 
+/* The first finding of R whose symbol (or category) is SYMBOL, or NULL. */
+const emg_finding_t *tu_finding(const emg_report_t *r, const char *symbol);
+
 /* Comma-separated symbols of R, for assertion messages.  Static buffer. */
 const char *tu_symbols(const emg_report_t *r);
 

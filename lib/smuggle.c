@@ -1,0 +1,532 @@
+/*
+ * smuggle.c - HTML smuggling (see smuggle.h): the mechanism, the encoded
+ * payloads and the offered file name of an HTML attachment.
+ *
+ * The page is read as bytes, not parsed as HTML or run as JavaScript: the
+ * shapes looked for are those of the smuggling kits seen in Qakbot,
+ * IcedID and Emotet campaigns since 2022 (a base64 literal, atob, a Blob,
+ * createObjectURL or msSaveOrOpenBlob, an <a download> clicked by script).
+ * Script string literals are read inside <script> elements only; a quote
+ * that is not closed on its line (an apostrophe in a comment) is not a
+ * literal.  Every search is bounded (SMUGGLE_*_MAX) and every scan is
+ * linear in the page.  Decoding is GLib's base64 decoder, which skips what
+ * is not base64 as browsers' atob does not: a lure that atob refuses does
+ * not run anyway.
+ */
+#include "smuggle.h"
+
+#include <glib.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bytesearch.h"
+
+/* <script> elements and data: URIs looked at, and occurrences of a word
+ * (blob, download, an identifier) followed up. */
+#define SMUGGLE_SCRIPTS_MAX 256
+#define SMUGGLE_URIS_MAX 4096
+#define SMUGGLE_SITES_MAX 64
+/* A data: URI's media type and parameters, and one call's first argument. */
+#define SMUGGLE_PARAMS_MAX 256
+#define SMUGGLE_ARG_MAX 512
+#define SMUGGLE_IDENT_MAX 64
+
+static bool
+smuggle_b64(uint8_t c)
+{
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+	       (c >= '0' && c <= '9') || c == '+' || c == '/' || c == '=';
+}
+
+static bool
+smuggle_space(uint8_t c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f';
+}
+
+static bool
+smuggle_ident_char(uint8_t c)
+{
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+	       (c >= '0' && c <= '9') || c == '_' || c == '$';
+}
+
+static bool
+smuggle_quote(uint8_t c)
+{
+	return c == '"' || c == '\'' || c == '`';
+}
+
+static size_t
+smuggle_skip_space(const uint8_t *p, size_t n, size_t i)
+{
+	while (i < n && smuggle_space(p[i]))
+		i++;
+	return i;
+}
+
+/* Keep P among the longest SMUGGLE_PAYLOADS_MAX payloads of S. */
+static void
+smuggle_keep(smuggle_t *s, const smuggle_payload_t *p)
+{
+	size_t i = s->n_payloads;
+
+	if (i == SMUGGLE_PAYLOADS_MAX) {
+		if (p->chars <= s->payload[i - 1].chars)
+			return;
+		i--; /* the shortest gives way */
+	} else {
+		s->n_payloads++;
+	}
+	while (i > 0 && s->payload[i - 1].chars < p->chars) {
+		s->payload[i] = s->payload[i - 1];
+		i--;
+	}
+	s->payload[i] = *p;
+}
+
+/* ---- the offered file name -------------------------------------------- */
+
+/* A file name from the literal at P[I] (a quote): its last path component,
+ * up to a control character.  False when there is none. */
+static bool
+smuggle_literal_name(const uint8_t *p, size_t n, size_t i, char *out,
+                     size_t outlen)
+{
+	uint8_t q = p[i];
+	size_t start = ++i, k = 0;
+
+	while (i < n && p[i] != q && p[i] >= 0x20 && p[i] != 0x7f &&
+	       i - start < SMUGGLE_NAME_MAX)
+		i++;
+	if (i >= n || p[i] != q)
+		return false;
+	for (size_t j = i; j > start; j--)
+		if (p[j - 1] == '/' || p[j - 1] == '\\') {
+			start = j;
+			break;
+		}
+	for (size_t j = start; j < i && k + 1 < outlen; j++)
+		out[k++] = (char)p[j];
+	out[k] = '\0';
+	return k > 0;
+}
+
+/* The literal assigned to identifier ID (LEN bytes) somewhere in P:
+ * "ID = '...'", "var ID="..."", "ID: '...'". */
+static bool
+smuggle_resolve(const uint8_t *p, size_t n, const uint8_t *id, size_t len,
+                char *out, size_t outlen)
+{
+	size_t at = 0;
+
+	for (unsigned k = 0; k < SMUGGLE_SITES_MAX && at < n; k++) {
+		const uint8_t *hit = memmem(p + at, n - at, id, len);
+		if (hit == NULL)
+			return false;
+		size_t i = (size_t)(hit - p);
+		at = i + len;
+		if ((i > 0 && smuggle_ident_char(p[i - 1])) ||
+		    (at < n && smuggle_ident_char(p[at])))
+			continue;
+		size_t j = smuggle_skip_space(p, n, at);
+		if (j >= n || (p[j] != '=' && p[j] != ':') ||
+		    (p[j] == '=' && j + 1 < n && p[j + 1] == '='))
+			continue;
+		j = smuggle_skip_space(p, n, j + 1);
+		if (j < n && smuggle_quote(p[j]) &&
+		    smuggle_literal_name(p, n, j, out, outlen))
+			return true;
+	}
+	return false;
+}
+
+/* A name from the value at P[I]: a literal, or an identifier (its last
+ * dotted component) whose assignment is found in the page. */
+static bool
+smuggle_value_name(const uint8_t *p, size_t n, size_t i, char *out,
+                   size_t outlen)
+{
+	i = smuggle_skip_space(p, n, i);
+	if (i >= n)
+		return false;
+	if (smuggle_quote(p[i]))
+		return smuggle_literal_name(p, n, i, out, outlen);
+	size_t start = i;
+	while (i < n && i - start < SMUGGLE_IDENT_MAX &&
+	       (smuggle_ident_char(p[i]) || p[i] == '.')) {
+		if (p[i] == '.')
+			start = i + 1;
+		i++;
+	}
+	if (i == start || i - start >= SMUGGLE_IDENT_MAX)
+		return false;
+	return smuggle_resolve(p, n, p + start, i - start, out, outlen);
+}
+
+/* True when P[I] is inside a tag: a '<' comes before it with no '>'
+ * between (looked for within SMUGGLE_ARG_MAX bytes). */
+static bool
+smuggle_in_tag(const uint8_t *p, size_t i)
+{
+	for (size_t j = i; j > 0 && i - j < SMUGGLE_ARG_MAX; j--) {
+		if (p[j - 1] == '>')
+			return false;
+		if (p[j - 1] == '<')
+			return true;
+	}
+	return false;
+}
+
+/* The download attribute of a tag (download="x.zip", or bare), the
+ * .download property ("a.download = name"), setAttribute("download", x).
+ * Sets S->download and, when it names one, S->name. */
+static void
+smuggle_download(const uint8_t *p, size_t n, smuggle_t *s)
+{
+	size_t at = 0;
+
+	for (unsigned k = 0; k < SMUGGLE_SITES_MAX; k++) {
+		at = bytes_find_ci(p, n, at, "download");
+		if (at == SIZE_MAX)
+			return;
+		size_t i = at;
+		at += 8;
+		if (at < n && smuggle_ident_char(p[at]))
+			continue; /* downloadUrl, downloads */
+		size_t j = smuggle_skip_space(p, n, at);
+		bool assign =
+		    j < n && p[j] == '=' && !(j + 1 < n && p[j + 1] == '=');
+		char name[SMUGGLE_NAME_MAX] = "";
+		if (i > 0 && p[i - 1] == '.' && assign) {
+			smuggle_value_name(p, n, j + 1, name, sizeof(name));
+		} else if (i > 0 && smuggle_space(p[i - 1]) &&
+		           (assign || smuggle_in_tag(p, i))) {
+			/* download="x" is an attribute wherever it stands (the
+			 * tag may start with a megabyte of href); a bare word
+			 * only inside a tag */
+			/* an attribute; its value may be bare */
+			if (assign && j + 1 < n && !smuggle_quote(p[j + 1])) {
+				size_t e = j + 1, l = 0;
+				while (e < n && !smuggle_space(p[e]) &&
+				       p[e] != '>' && l + 1 < sizeof(name))
+					name[l++] = (char)p[e++];
+				name[l] = '\0';
+			} else if (assign) {
+				smuggle_literal_name(p, n, j + 1, name,
+				                     sizeof(name));
+			}
+		} else if (i > 0 && smuggle_quote(p[i - 1]) && at < n &&
+		           p[at] == p[i - 1] &&
+		           bytes_find_ci(p, i, i > 20 ? i - 20 : 0,
+		                         "setattribute") != SIZE_MAX) {
+			j = smuggle_skip_space(p, n, at + 1);
+			if (j < n && p[j] == ',')
+				smuggle_value_name(p, n, j + 1, name,
+				                   sizeof(name));
+		} else {
+			continue;
+		}
+		s->download = true;
+		if (s->name[0] == '\0' && name[0] != '\0')
+			memcpy(s->name, name, sizeof(s->name));
+	}
+}
+
+/* msSaveOrOpenBlob(blob, name) and msSaveBlob(blob, name): the flag, and
+ * the name from the second argument. */
+static void
+smuggle_ms_save(const uint8_t *p, size_t n, smuggle_t *s)
+{
+	static const char *const calls[] = {"mssaveoropenblob", "mssaveblob"};
+
+	for (size_t c = 0; c < sizeof(calls) / sizeof(calls[0]); c++) {
+		size_t at = 0;
+		for (unsigned k = 0; k < SMUGGLE_SITES_MAX; k++) {
+			at = bytes_find_ci(p, n, at, calls[c]);
+			if (at == SIZE_MAX)
+				break;
+			at += strlen(calls[c]);
+			s->ms_save = true;
+			size_t j = smuggle_skip_space(p, n, at);
+			if (j >= n || p[j] != '(' || s->name[0] != '\0')
+				continue;
+			/* the first argument, to the comma at depth 0 */
+			unsigned depth = 0;
+			size_t e = j + 1;
+			for (; e < n && e - j < SMUGGLE_ARG_MAX; e++) {
+				if (p[e] == '(' || p[e] == '[')
+					depth++;
+				else if ((p[e] == ')' || p[e] == ']') &&
+				         depth-- == 0)
+					break;
+				else if (p[e] == ',' && depth == 0)
+					break;
+			}
+			if (e < n && p[e] == ',')
+				smuggle_value_name(p, n, e + 1, s->name,
+				                   sizeof(s->name));
+		}
+	}
+}
+
+/* "new Blob(" or "new File(" (also "new window.Blob ("). */
+static bool
+smuggle_new_blob(const uint8_t *p, size_t n)
+{
+	static const char *const ctors[] = {"blob", "file"};
+
+	for (size_t c = 0; c < sizeof(ctors) / sizeof(ctors[0]); c++) {
+		size_t at = 0;
+		for (unsigned k = 0; k < SMUGGLE_SITES_MAX; k++) {
+			at = bytes_find_ci(p, n, at, ctors[c]);
+			if (at == SIZE_MAX)
+				break;
+			size_t i = at;
+			at += 4;
+			size_t j = smuggle_skip_space(p, n, at);
+			if (j >= n || p[j] != '(')
+				continue;
+			if (i >= 7 &&
+			    strncmp((const char *)p + i - 7, "window.", 7) == 0)
+				i -= 7;
+			while (i > 0 && smuggle_space(p[i - 1]))
+				i--;
+			if (i >= 4 &&
+			    strncmp((const char *)p + i - 3, "new", 3) == 0 &&
+			    !smuggle_ident_char(p[i - 4]))
+				return true;
+			if (i == 3 && strncmp((const char *)p, "new", 3) == 0)
+				return true;
+		}
+	}
+	return false;
+}
+
+/* ---- payloads --------------------------------------------------------- */
+
+/* A run of base64 literals being read. */
+typedef struct smuggle_chain {
+	smuggle_payload_t p;
+	bool open;
+} smuggle_chain_t;
+
+static void
+smuggle_chain_close(smuggle_chain_t *c, smuggle_t *s)
+{
+	if (c->open && c->p.chars >= SMUGGLE_MIN_CHARS)
+		smuggle_keep(s, &c->p);
+	c->open = false;
+}
+
+/* The string literals of the script in P[A..B): base64 literals joined by
+ * +, commas and white space make one payload. */
+static void
+smuggle_literals(const uint8_t *p, size_t a, size_t b, smuggle_t *s)
+{
+	smuggle_chain_t ch = {.open = false};
+
+	for (size_t i = a; i < b; i++) {
+		uint8_t q = p[i];
+		if (!smuggle_quote(q)) {
+			if (ch.open && q != '+' && q != ',' &&
+			    !smuggle_space(q))
+				smuggle_chain_close(&ch, s);
+			continue;
+		}
+		size_t j = i + 1, nb = 0;
+		bool pure = true;
+		while (j < b && p[j] != q && (q == '`' || p[j] != '\n')) {
+			if (p[j] == '\\') {
+				pure = false;
+				if (j + 1 < b)
+					j++;
+			} else if (smuggle_b64(p[j])) {
+				nb++;
+			} else {
+				pure = false;
+			}
+			j++;
+		}
+		if (j >= b || p[j] != q) { /* not closed: not a literal */
+			smuggle_chain_close(&ch, s);
+			continue;
+		}
+		if (pure && nb > 0) {
+			if (!ch.open) {
+				ch.p = (smuggle_payload_t){.off = i};
+				ch.open = true;
+			}
+			ch.p.len = j + 1 - ch.p.off;
+			ch.p.chars += nb;
+		} else {
+			smuggle_chain_close(&ch, s);
+		}
+		i = j;
+	}
+	smuggle_chain_close(&ch, s);
+}
+
+static void
+smuggle_scripts(const uint8_t *p, size_t n, smuggle_t *s)
+{
+	size_t at = 0;
+
+	for (unsigned k = 0; k < SMUGGLE_SCRIPTS_MAX; k++) {
+		at = bytes_find_ci(p, n, at, "<script");
+		if (at == SIZE_MAX)
+			return;
+		const uint8_t *gt = memchr(p + at, '>', n - at);
+		if (gt == NULL)
+			return;
+		size_t body = (size_t)(gt - p) + 1;
+		size_t end = bytes_find_ci(p, n, body, "</script");
+		if (end == SIZE_MAX)
+			end = n;
+		smuggle_literals(p, body, end, s);
+		at = end;
+	}
+}
+
+/* Media types a page embeds by the dozen (icons, fonts, styles): never a
+ * smuggled file. */
+static bool
+smuggle_media_type(const char *t)
+{
+	static const char *const prefixes[] = {"image/",
+	                                       "font/",
+	                                       "audio/",
+	                                       "video/",
+	                                       "text/css",
+	                                       "application/font",
+	                                       "application/x-font",
+	                                       "application/vnd.ms-fontobject"};
+
+	for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++)
+		if (strncmp(t, prefixes[i], strlen(prefixes[i])) == 0)
+			return true;
+	return false;
+}
+
+/* Every data:TYPE[;...];base64,DATA in the page. */
+static void
+smuggle_data_uris(const uint8_t *p, size_t n, smuggle_t *s)
+{
+	size_t at = 0;
+
+	for (unsigned k = 0; k < SMUGGLE_URIS_MAX; k++) {
+		at = bytes_find_ci(p, n, at, "data:");
+		if (at == SIZE_MAX)
+			return;
+		at += 5;
+		smuggle_payload_t pl = {.data_uri = true};
+		size_t t = at, l = 0;
+		while (t < n && t - at < sizeof(pl.type) - 1 &&
+		       (smuggle_ident_char(p[t]) || p[t] == '/' ||
+		        p[t] == '.' || p[t] == '+' || p[t] == '-')) {
+			pl.type[l++] = (char)g_ascii_tolower((gchar)p[t]);
+			t++;
+		}
+		pl.type[l] = '\0';
+		size_t comma = t;
+		while (comma < n && comma - t < SMUGGLE_PARAMS_MAX &&
+		       p[comma] != ',' && !smuggle_quote(p[comma]) &&
+		       p[comma] != '>' && !smuggle_space(p[comma]))
+			comma++;
+		if (comma >= n || p[comma] != ',' ||
+		    bytes_find_ci(p, comma, t, ";base64") == SIZE_MAX ||
+		    smuggle_media_type(pl.type))
+			continue;
+		size_t d = comma + 1;
+		while (d < n && (smuggle_b64(p[d]) || smuggle_space(p[d]))) {
+			if (!smuggle_space(p[d]))
+				pl.chars++;
+			d++;
+		}
+		pl.off = comma + 1;
+		pl.len = d - pl.off;
+		if (pl.chars >= SMUGGLE_MIN_CHARS)
+			smuggle_keep(s, &pl);
+		at = d;
+	}
+}
+
+/* ---- API -------------------------------------------------------------- */
+
+void
+smuggle_scan(const uint8_t *html, size_t len, smuggle_t *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (html == NULL || len == 0)
+		return;
+	out->blob = smuggle_new_blob(html, len);
+	out->object_url =
+	    bytes_find_ci(html, len, 0, "createobjecturl") != SIZE_MAX;
+	smuggle_ms_save(html, len, out);
+	smuggle_download(html, len, out);
+	smuggle_data_uris(html, len, out);
+	/* A long literal is only a payload in a page whose script builds a
+	 * file: scripts carry base64 images and fonts too. */
+	if (out->blob || out->object_url || out->ms_save)
+		smuggle_scripts(html, len, out);
+}
+
+bool
+smuggle_delivers(const smuggle_t *s)
+{
+	bool data = false;
+
+	for (size_t i = 0; i < s->n_payloads; i++)
+		data = data || s->payload[i].data_uri;
+	return s->ms_save || (s->blob && s->object_url) ||
+	       (s->download && (s->object_url || data));
+}
+
+emg_status_t
+smuggle_decode(const uint8_t *html, size_t len, const smuggle_payload_t *p,
+               size_t max, uint8_t **out, size_t *outlen)
+{
+	*out = NULL;
+	*outlen = 0;
+	if (p->off > len || p->len > len - p->off || p->chars > p->len)
+		return EMG_EINVAL;
+	if (p->chars / 4 * 3 > max)
+		return EMG_ELIMIT;
+	/* GLib's bound for one call, which holds for the sum of calls too:
+	 * only the CHARS base64 characters produce output. */
+	size_t cap = p->chars / 4 * 3 + 3;
+	uint8_t *buf = malloc(cap);
+	if (buf == NULL)
+		return EMG_ENOMEM;
+	const gchar *q = (const gchar *)html + p->off;
+	gint state = 0;
+	guint save = 0;
+	size_t n = 0;
+
+	if (p->data_uri) {
+		n = g_base64_decode_step(q, p->len, buf, &state, &save);
+	} else { /* the contents of the literals, not the + between them */
+		char quote = 0;
+		size_t start = 0;
+		for (size_t i = 0; i < p->len; i++) {
+			if (quote == 0 && smuggle_quote((uint8_t)q[i])) {
+				quote = q[i];
+				start = i + 1;
+			} else if (quote != 0 && q[i] == quote) {
+				n += g_base64_decode_step(q + start, i - start,
+				                          buf + n, &state,
+				                          &save);
+				quote = 0;
+			}
+		}
+	}
+	if (n > max)
+		n = max;
+	if (n == 0) {
+		free(buf);
+		return EMG_EPARSE;
+	}
+	*out = buf;
+	*outlen = n;
+	return EMG_OK;
+}

@@ -1,0 +1,69 @@
+/*
+ * smuggle.h - HTML smuggling: the file an HTML attachment carries inside
+ * itself, encoded, and hands to the browser as a download when the reader
+ * opens it (a Blob built by script from a base64 literal, or a data: URI
+ * behind a download link).  The gateway sees a web page; the reader gets
+ * a ZIP, an ISO or an executable.  smuggle_scan finds the mechanism, the
+ * encoded payloads and the file name the page offers; smuggle_decode
+ * decodes one payload.  The walker (walk_html.c) adds the decoded files
+ * to the attachment tree, so every analyzer sees them; active.c names the
+ * mechanism (ACTIVE_HTML_SMUGGLING).
+ *
+ * Recognised: base64 in script string literals, also split into pieces
+ * joined with + or listed in an array; base64 data: URIs anywhere.  Not
+ * recognised (written in the finding as "payload not decoded"): payloads
+ * built from number arrays, reversed or XOR-ed strings.
+ */
+#ifndef EMG_SMUGGLE_H
+#define EMG_SMUGGLE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "emguard.h"
+
+/* Payloads kept per page (the longest), and bytes of a file name. */
+#define SMUGGLE_PAYLOADS_MAX 4
+#define SMUGGLE_NAME_MAX 256
+/* Fewer base64 characters than this are not a file worth decoding. */
+#define SMUGGLE_MIN_CHARS 64
+
+/* One encoded payload: OFF and LEN delimit its text in the page (for a
+ * script, the literals with the quotes and separators between them). */
+typedef struct smuggle_payload {
+	size_t off, len;
+	size_t chars;  /* base64 characters in it */
+	bool data_uri; /* a data: URI's data (else script literals) */
+	char type[64]; /* a data: URI's media type, or "" */
+} smuggle_payload_t;
+
+typedef struct smuggle {
+	bool blob;       /* new Blob( / new File( */
+	bool object_url; /* URL.createObjectURL */
+	bool ms_save;    /* navigator.msSaveOrOpenBlob / msSaveBlob */
+	bool download;   /* a download attribute or a .download property */
+	char name[SMUGGLE_NAME_MAX]; /* the file name offered, or "" */
+	smuggle_payload_t payload[SMUGGLE_PAYLOADS_MAX]; /* longest first */
+	size_t n_payloads;
+} smuggle_t;
+
+/* Look at LEN bytes of HTML (or SVG).  Script literals count as payloads
+ * only when a script builds a file (a Blob, createObjectURL,
+ * msSaveOrOpenBlob); data: URIs of
+ * anything but images, fonts, audio, video and style sheets always do. */
+void smuggle_scan(const uint8_t *html, size_t len, smuggle_t *out);
+
+/* True when the page makes the browser save a file it carries: a Blob
+ * handed to createObjectURL or msSaveOrOpenBlob, or a data: payload behind
+ * a download link. */
+bool smuggle_delivers(const smuggle_t *s);
+
+/* Decode payload P of HTML into a new buffer (*OUT, free()), at most MAX
+ * bytes.  EMG_ELIMIT when it would be larger, EMG_EPARSE when it decodes
+ * to nothing, EMG_ENOMEM. */
+emg_status_t smuggle_decode(const uint8_t *html, size_t len,
+                            const smuggle_payload_t *p, size_t max,
+                            uint8_t **out, size_t *outlen);
+
+#endif

@@ -1,0 +1,352 @@
+/*
+ * test_smuggle.c - HTML smuggling (smuggle.c, walk_html.c): the scanner's
+ * view of a page (mechanism, payloads, offered name), decoding with its
+ * limit, and the whole path through a scanned message: the smuggled file
+ * is a child of the page and the analyzers see into it.  The pages use
+ * the shapes of real kits; the payloads are inert text and HTML.
+ */
+#include <glib.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "attachment.h"
+#include "report.h"
+#include "smuggle.h"
+#include "testutil.h"
+
+/* Base64 of a page with a password form (a phishing page smuggled inside
+ * the attachment), and of 120 bytes of inert text. */
+static char *b64_form, *b64_text;
+
+static void
+setup(void)
+{
+	static const char form[] =
+	    "<html><body><form action=\"http://192.0.2.10/l.php\">"
+	    "<input type=password name=pw></form></body></html>";
+	char text[121];
+
+	memset(text, 'x', 120);
+	text[120] = '\0';
+	b64_form = g_base64_encode((const guchar *)form, strlen(form));
+	b64_text = g_base64_encode((const guchar *)text, 120);
+}
+
+static void
+teardown(void)
+{
+	g_free(b64_form);
+	g_free(b64_text);
+}
+
+static void
+scan_str(const char *html, smuggle_t *s)
+{
+	smuggle_scan((const uint8_t *)html, strlen(html), s);
+}
+
+/* Decode payload I of HTML and compare with WANT. */
+static void
+assert_decodes(const char *html, const smuggle_t *s, size_t i, const char *want,
+               size_t wantlen)
+{
+	uint8_t *out = NULL;
+	size_t n = 0;
+
+	ck_assert_uint_lt(i, s->n_payloads);
+	ck_assert_int_eq(smuggle_decode((const uint8_t *)html, strlen(html),
+	                                &s->payload[i], 1 << 20, &out, &n),
+	                 EMG_OK);
+	ck_assert_uint_eq(n, wantlen);
+	ck_assert_mem_eq(out, want, wantlen);
+	free(out);
+}
+
+START_TEST(test_smuggle_blob_split_literals)
+{
+	/* Three pieces joined with + and an array join, a name through a
+	 * variable, an apostrophe in a comment before them. */
+	size_t l = strlen(b64_text), k = l / 3;
+	char *html = g_strdup_printf(
+	    "<html><body><script>\n// don't close this page\n"
+	    "var d = '%.*s' +\n '%.*s' + \"%s\";\n"
+	    "var fileName = \"請求書.zip\";\n"
+	    "var b = new Blob([atob(d)], {type: 'octet/stream'});\n"
+	    "var a = document.createElement('a');\n"
+	    "a.href = window.URL.createObjectURL(b);\n"
+	    "a.download = fileName; a.click();\n</script></body></html>",
+	    (int)k, b64_text, (int)k, b64_text + k, b64_text + 2 * k);
+	smuggle_t s;
+	char want[121];
+
+	scan_str(html, &s);
+	ck_assert(s.blob);
+	ck_assert(s.object_url);
+	ck_assert(s.download);
+	ck_assert(!s.ms_save);
+	ck_assert(smuggle_delivers(&s));
+	ck_assert_str_eq(s.name, "請求書.zip");
+	ck_assert_uint_eq(s.n_payloads, 1);
+	ck_assert(!s.payload[0].data_uri);
+	ck_assert_uint_eq(s.payload[0].chars, l);
+	memset(want, 'x', 120);
+	assert_decodes(html, &s, 0, want, 120);
+	g_free(html);
+}
+END_TEST
+
+START_TEST(test_smuggle_ms_save_name)
+{
+	char *html = g_strdup_printf(
+	    "<script>var blob = new window.Blob ([x('%s')]);\n"
+	    "navigator.msSaveOrOpenBlob(blob, 'C:\\\\fakepath\\\\doc.iso');"
+	    "</script>",
+	    b64_text);
+	smuggle_t s;
+
+	scan_str(html, &s);
+	ck_assert(s.ms_save);
+	ck_assert(s.blob);
+	ck_assert(smuggle_delivers(&s));
+	ck_assert_str_eq(s.name, "doc.iso"); /* the last path component */
+	ck_assert_uint_eq(s.n_payloads, 1);
+	g_free(html);
+}
+END_TEST
+
+START_TEST(test_smuggle_data_uri_download)
+{
+	char *html = g_strdup_printf(
+	    "<a id=x href=\"data:application/octet-stream;base64,%s\" "
+	    "download=\"invoice.zip\">x</a>"
+	    "<a href='DATA:Application/ZIP;name=a;BASE64,%s' download>y</a>",
+	    b64_text, b64_form);
+	smuggle_t s;
+	char want[121];
+
+	scan_str(html, &s);
+	ck_assert(s.download);
+	ck_assert(!s.blob);
+	ck_assert(smuggle_delivers(&s));
+	ck_assert_str_eq(s.name, "invoice.zip");
+	ck_assert_uint_eq(s.n_payloads, 2);
+	ck_assert(s.payload[0].data_uri && s.payload[1].data_uri);
+	/* the longer first */
+	ck_assert_uint_ge(s.payload[0].chars, s.payload[1].chars);
+	ck_assert_str_eq(s.payload[0].type, "application/octet-stream");
+	ck_assert_str_eq(s.payload[1].type, "application/zip");
+	memset(want, 'x', 120);
+	assert_decodes(html, &s, 0, want, 120);
+	g_free(html);
+}
+END_TEST
+
+START_TEST(test_smuggle_not_smuggling)
+{
+	/* Business pages: inline images, fonts and a style sheet, a base64
+	 * string in a script that builds no file, a sentence with the word
+	 * download, a download link to a web site. */
+	char *html = g_strdup_printf(
+	    "<style>@font-face{src:url(data:font/woff2;base64,%s)}</style>"
+	    "<img src=\"data:image/png;base64,%s\">"
+	    "<link rel=stylesheet href=\"data:text/css;base64,%s\">"
+	    "<p>Please download = the catalogue from our site.</p>"
+	    "<a href=\"https://www.example.test/c.pdf\" download>c</a>"
+	    "<script>var icon = '%s'; var download = 1;</script>",
+	    b64_text, b64_text, b64_text, b64_text);
+	smuggle_t s;
+
+	scan_str(html, &s);
+	ck_assert_uint_eq(s.n_payloads, 0);
+	ck_assert(!smuggle_delivers(&s));
+	ck_assert(!s.blob && !s.object_url && !s.ms_save);
+	g_free(html);
+
+	/* Too short to be a file, a literal with an escape, an unclosed
+	 * quote: no payload. */
+	scan_str(
+	    "<script>new Blob([atob('UEsDBAo=')]);URL.createObjectURL(b);"
+	    "var x = 'UEsDBAoAAAAAA\\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+	    "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA'; var y = 'UEsDBAoAAAA"
+	    "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+	    "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\n</script>",
+	    &s);
+	ck_assert(smuggle_delivers(&s));
+	ck_assert_uint_eq(s.n_payloads, 0);
+
+	smuggle_scan(NULL, 0, &s);
+	ck_assert_uint_eq(s.n_payloads, 0);
+	ck_assert(!smuggle_delivers(&s));
+}
+END_TEST
+
+START_TEST(test_smuggle_keeps_longest)
+{
+	GString *h =
+	    g_string_new("<script>new Blob([]);URL.createObjectURL(b);\n");
+	smuggle_t s;
+
+	/* six literals of 64, 68, ... 84 characters, one per statement */
+	for (int i = 0; i < 6; i++) {
+		g_string_append(h, "var v = '");
+		for (int k = 0; k < 64 + 4 * i; k++)
+			g_string_append_c(h, 'A');
+		g_string_append(h, "';\n");
+	}
+	g_string_append(h, "</script>");
+	scan_str(h->str, &s);
+	ck_assert_uint_eq(s.n_payloads, SMUGGLE_PAYLOADS_MAX);
+	for (size_t i = 0; i < SMUGGLE_PAYLOADS_MAX; i++)
+		ck_assert_uint_eq(s.payload[i].chars, 84 - 4 * i);
+	g_string_free(h, TRUE);
+}
+END_TEST
+
+START_TEST(test_smuggle_decode_limit)
+{
+	char *html = g_strdup_printf("<a href=\"data:application/zip;base64,"
+	                             "%s\" download=a.zip>",
+	                             b64_text);
+	smuggle_t s;
+	uint8_t *out = (uint8_t *)"x";
+	size_t n = 7;
+
+	scan_str(html, &s);
+	ck_assert_str_eq(s.name, "a.zip"); /* a bare attribute value */
+	ck_assert_uint_eq(s.n_payloads, 1);
+	ck_assert_int_eq(smuggle_decode((const uint8_t *)html, strlen(html),
+	                                &s.payload[0], 100, &out, &n),
+	                 EMG_ELIMIT);
+	ck_assert_ptr_null(out);
+	ck_assert_uint_eq(n, 0);
+	/* a payload outside the page is refused */
+	smuggle_payload_t bad = s.payload[0];
+	bad.off = strlen(html);
+	ck_assert_int_eq(smuggle_decode((const uint8_t *)html, strlen(html),
+	                                &bad, 1 << 20, &out, &n),
+	                 EMG_EINVAL);
+	g_free(html);
+}
+END_TEST
+
+/* A message whose attachment NAME is BODY (base64). */
+static char *
+message_with(const char *name, const char *body)
+{
+	gchar *b64 = g_base64_encode((const guchar *)body, strlen(body));
+	char *m = g_strdup_printf(
+	    "From: a@sender.example.test\nTo: b@example-corp.test\n"
+	    "Subject: test\nMessage-ID: <smuggle@example.test>\n"
+	    "MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=B\n\n"
+	    "--B\nContent-Type: text/plain\n\nsee attached\n"
+	    "--B\nContent-Type: text/html\nContent-Disposition: attachment; "
+	    "filename=\"%s\"\nContent-Transfer-Encoding: base64\n\n%s\n--B--\n",
+	    name, b64);
+	g_free(b64);
+	return m;
+}
+
+START_TEST(test_smuggle_scanned)
+{
+	/* A phishing page smuggled inside the attachment: decoded into a
+	 * child of the page, where the form is found. */
+	char *html = g_strdup_printf(
+	    "<script>var f = 'login.html'; var b = new Blob([atob('%s')]);\n"
+	    "var a = document.createElement('a'); a.download = f;\n"
+	    "a.href = URL.createObjectURL(b); a.click();</script>",
+	    b64_form);
+	char *msg = message_with("doc.html", html);
+	emg_report_t *r = tu_scan(NULL, msg, NULL);
+	const emg_finding_t *f;
+
+	ck_assert_ptr_nonnull(r);
+	f = tu_finding(r, "ACTIVE_HTML_SMUGGLING");
+	ck_assert_msg(f != NULL, "%s", tu_symbols(r));
+	ck_assert_msg(strstr(f->detail, "doc.html: smuggles login.html") !=
+	                      NULL &&
+	                  strstr(f->detail, "a Blob download"),
+	              "%s", f->detail);
+	f = tu_finding(r, "ACTIVE_HTML_CREDENTIAL_FORM");
+	ck_assert_msg(f != NULL, "%s", tu_symbols(r));
+	ck_assert_msg(strstr(f->detail, "doc.html/login.html") != NULL, "%s",
+	              f->detail);
+	/* the obfuscation finding is the smuggling one, not a second */
+	ck_assert_ptr_null(tu_finding(r, "ACTIVE_HTML_SCRIPT_OBFUSCATED"));
+	const emg_attachment_t *page = r->msg->attachments[0];
+	ck_assert_uint_eq(page->n_children, 1);
+	ck_assert_str_eq(page->children[0]->container, "html");
+	ck_assert(page->expanded);
+	emg_report_free(r);
+	g_free(msg);
+	g_free(html);
+
+	/* A payload built from numbers: the mechanism, not decoded. */
+	msg = message_with("n.html",
+	                   "<script>var b = new Blob([new Uint8Array([80,75,3,"
+	                   "4])]);navigator.msSaveOrOpenBlob(b, 'a.zip');"
+	                   "</script>");
+	r = tu_scan(NULL, msg, NULL);
+	f = tu_finding(r, "ACTIVE_HTML_SMUGGLING");
+	ck_assert_msg(f != NULL, "%s", tu_symbols(r));
+	ck_assert_msg(strstr(f->detail, "payload not decoded") != NULL, "%s",
+	              f->detail);
+	emg_report_free(r);
+	g_free(msg);
+}
+END_TEST
+
+START_TEST(test_smuggle_depth_limit)
+{
+	/* A page in a page in a page ...: each level is a container level,
+	 * and LimitArchiveDepth stops the decoding with a problem. */
+	char *page = g_strdup("<p>innermost</p><!-- padding to make the "
+	                      "payload long enough to count as a file -->");
+	for (int i = 0; i < 4; i++) {
+		gchar *b = g_base64_encode((const guchar *)page, strlen(page));
+		char *next =
+		    g_strdup_printf("<a href=\"data:text/html;base64,%s\" "
+		                    "download=p.html>p</a>",
+		                    b);
+		g_free(b);
+		g_free(page);
+		page = next;
+	}
+	char *msg = message_with("nest.html", page);
+	emg_report_t *r = tu_scan("LimitArchiveDepth 2\n", msg, NULL);
+
+	ck_assert_ptr_nonnull(r);
+	ck_assert_msg(emg_report_has(r, "ATTACH_UNSCANNABLE"), "%s",
+	              tu_symbols(r));
+	const emg_attachment_t *a = r->msg->attachments[0];
+	unsigned depth = 0;
+	while (a->n_children > 0 && depth < 10) {
+		a = a->children[0];
+		depth++;
+	}
+	ck_assert_uint_eq(depth, 2);
+	ck_assert_uint_gt(a->problems.n, 0);
+	emg_report_free(r);
+	g_free(msg);
+	g_free(page);
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite *s = suite_create("smuggle");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_smuggle_blob_split_literals);
+	tcase_add_test(tc, test_smuggle_ms_save_name);
+	tcase_add_test(tc, test_smuggle_data_uri_download);
+	tcase_add_test(tc, test_smuggle_not_smuggling);
+	tcase_add_test(tc, test_smuggle_keeps_longest);
+	tcase_add_test(tc, test_smuggle_decode_limit);
+	tcase_add_test(tc, test_smuggle_scanned);
+	tcase_add_test(tc, test_smuggle_depth_limit);
+	suite_add_tcase(s, tc);
+	return tu_run_suite(s);
+}
