@@ -24,7 +24,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
 #include <pthread.h>
 #include <pwd.h>
 #include <signal.h>
@@ -36,6 +35,7 @@
 #include <unistd.h>
 
 #include "milter.h"
+#include "privdrop.h"
 
 #define MAIN_DEFAULT_CONF EMG_SYSCONFDIR "/emguard.conf"
 
@@ -57,14 +57,6 @@ static struct {
 	char *path; /* absolute: reloads happen after chdir("/") */
 } main_reload = {.mu = PTHREAD_MUTEX_INITIALIZER,
                  .cv = PTHREAD_COND_INITIALIZER};
-
-/* The account the milter runs as when started as root. */
-typedef struct main_account {
-	bool set;
-	uid_t uid;
-	gid_t gid;
-	char name[256];
-} main_account_t;
 
 static pthread_t main_thread;
 static int main_milter_rc = MI_FAILURE;
@@ -203,7 +195,7 @@ main_unix_path(const char *sock)
  * umask is 0177, so that no one but the starting user can connect in
  * between and have mail scanned or stored as if it were the MTA. */
 static int
-main_listen(const char *sock, const main_account_t *acct)
+main_listen(const char *sock, const privdrop_account_t *acct)
 {
 	if (smfi_register(milter_desc) != MI_SUCCESS) {
 		log_msg(LOG_ERR, "smfi_register failed");
@@ -356,22 +348,15 @@ main_note_user(const char *user)
 
 /* Become ACCT (when started as root), then make sure root is gone. */
 static int
-main_drop_privileges(const main_account_t *acct, const char *user)
+main_drop_privileges(const privdrop_account_t *acct, const char *user)
 {
-	if (acct->set && (initgroups(acct->name, acct->gid) != 0 ||
-	                  setgid(acct->gid) != 0 || setuid(acct->uid) != 0)) {
-		log_msg(LOG_ERR, "cannot become %s: %s", acct->name,
-		        strerror(errno));
+	char err[512];
+	if (privdrop_become(acct, err, sizeof(err)) != 0) {
+		log_msg(LOG_ERR, "%s", err);
 		return -1;
 	}
 	if (!acct->set)
 		main_note_user(user);
-	if (getuid() == 0 || geteuid() == 0 || getgid() == 0 ||
-	    getegid() == 0) {
-		log_msg(LOG_ERR, "refusing to run as root (uid or gid 0): set "
-		                 "UserID or -u to an unprivileged user");
-		return -1;
-	}
 	return 0;
 }
 
@@ -440,24 +425,13 @@ main_load(const char *conf)
 
 /* The account to become, when started as root. */
 static int
-main_account(const char *user, main_account_t *acct)
+main_account(const char *user, privdrop_account_t *acct)
 {
-	*acct = (main_account_t){.set = false};
-	if (geteuid() != 0)
-		return 0;
-	if (user == NULL || *user == '\0') {
-		log_msg(LOG_ERR, "started as root without UserID or -u");
+	char err[512];
+	if (privdrop_lookup(user, acct, err, sizeof(err)) != 0) {
+		log_msg(LOG_ERR, "%s", err);
 		return -1;
 	}
-	const struct passwd *pw = getpwnam(user);
-	if (pw == NULL || strlen(pw->pw_name) >= sizeof(acct->name)) {
-		log_msg(LOG_ERR, "unknown user %s", user);
-		return -1;
-	}
-	acct->set = true;
-	acct->uid = pw->pw_uid;
-	acct->gid = pw->pw_gid;
-	snprintf(acct->name, sizeof(acct->name), "%s", pw->pw_name);
 	return 0;
 }
 
@@ -492,7 +466,7 @@ main(int argc, char **argv)
 	}
 	const char *sock = o.socket ? o.socket : snap->set.socket;
 	const char *user = o.user ? o.user : snap->set.user;
-	main_account_t acct;
+	privdrop_account_t acct;
 	log_open(o.foreground, snap->set.syslog_facility);
 	snapshot_set_current(snap);
 	if (main_account(user, &acct) != 0 || main_listen(sock, &acct) != 0 ||

@@ -4,7 +4,8 @@
 #   the milter runs unprivileged: started as root with UserID nobody, every
 #     thread's real, effective, saved and file-system uid and gid are
 #     nobody's, the supplementary groups are nobody's only, no capability is
-#     left; started as root without UserID, or with an unknown one, it
+#     left; started as root without UserID, with an unknown one, or with
+#     one in group root (an account added for the test and removed), it
 #     refuses and opens no socket; a PID file name that is a hard link or a
 #     symbolic link (to a file root owns) is refused and the file is left
 #     as it was; a relative -P lands in the starting directory after
@@ -30,7 +31,7 @@
 #     exactly one program, ReleaseMethod's, with the argument vector intact
 #     and an environment of PATH only, and nothing the message says runs;
 #   the web page beyond web.sh: emguard-web runs as nobody and refuses
-#     UserID root or none when started as root; OPTIONS, TRACE,
+#     UserID root, none or one in group root when started as root; OPTIONS, TRACE,
 #     DELETE, PATCH and unknown methods get 405 with the security headers,
 #     HEAD no body; no file is served from disk (/style.css?../.., dot
 #     segments, //etc/passwd); a forged Host never makes a Location; no
@@ -67,8 +68,11 @@ cleanup() {
 	for p in $PIDS; do
 		wait "$p" 2>/dev/null
 	done
+	[ -n "$G0USER" ] && userdel "$G0USER" 2>/dev/null
 	tl_cleanup
 }
+# a system account in group root, made for the refusal and removed on exit
+G0USER=
 trap cleanup EXIT
 # As root the milter and the web run as nobody, who must reach their files.
 chmod 755 "$TMP"
@@ -370,8 +374,18 @@ refused() {
 if [ -n "$ROOT" ]; then
 	refused nouser '""' 'started as root without UserID'
 	verdict "root without UserID: refuses, says why, opens no socket"
-	refused unknown emguard-no-such-user 'unknown user emguard-no-such-user'
+	refused unknown emguard-no-such-user 'UserID emguard-no-such-user is no user'
 	verdict "root with an unknown UserID: refuses, opens no socket"
+	# an account whose supplementary groups hold root (gid 0)
+	if command -v useradd >/dev/null 2>&1 &&
+		useradd -r -M -N -g nogroup -G root -s /usr/sbin/nologin \
+			"emg-g0-$$" 2>/dev/null; then
+		G0USER=emg-g0-$$
+		refused group0 "$G0USER" 'in group root'
+		verdict "root with a UserID in group root: refuses, opens no socket"
+	else
+		echo "skip the UserID in group root (cannot add an account)"
+	fi
 
 	# a PID file name that leads to a file of root's
 	conf "$TMP/plain.conf" 'UserID nobody'
@@ -660,8 +674,12 @@ if [ -n "$ROOT" ]; then
 	}
 	web_refused root root 'refusing to run as root'
 	verdict "emguard-web with UserID root: refuses"
-	web_refused '""' none 'started as root, but UserID "" is no user'
+	web_refused '""' none 'started as root without UserID'
 	verdict "emguard-web as root without UserID: refuses"
+	if [ -n "$G0USER" ]; then
+		web_refused "$G0USER" group0 'in group root'
+		verdict "emguard-web with a UserID in group root: refuses"
+	fi
 fi
 WLOG=$TMP/web.log
 "$WEB" -f -c "$WCONF" 2>"$WLOG" &

@@ -19,9 +19,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
 #include <netdb.h>
-#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,6 +28,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "privdrop.h"
 #include "web.h"
 
 #define MAIN_DEFAULT_CONF EMG_SYSCONFDIR "/emguard.conf"
@@ -209,26 +208,11 @@ main_read_pem(const char *path)
 static int
 main_drop_privileges(const char *user)
 {
-	if (geteuid() == 0) {
-		const struct passwd *pw =
-		    user != NULL && *user != '\0' ? getpwnam(user) : NULL;
-		if (pw == NULL) {
-			web_log("started as root, but UserID \"%s\" is no "
-			        "user",
-			        user != NULL ? user : "");
-			return -1;
-		}
-		if (initgroups(pw->pw_name, pw->pw_gid) != 0 ||
-		    setgid(pw->pw_gid) != 0 || setuid(pw->pw_uid) != 0) {
-			web_log("cannot become %s: %s", pw->pw_name,
-			        strerror(errno));
-			return -1;
-		}
-	}
-	if (getuid() == 0 || geteuid() == 0 || getgid() == 0 ||
-	    getegid() == 0) {
-		web_log("refusing to run as root (uid or gid 0): set UserID "
-		        "to an unprivileged user");
+	privdrop_account_t acct;
+	char err[512];
+	if (privdrop_lookup(user, &acct, err, sizeof(err)) != 0 ||
+	    privdrop_become(&acct, err, sizeof(err)) != 0) {
+		web_log("%s", err);
 		return -1;
 	}
 	return 0;
