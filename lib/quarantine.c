@@ -42,6 +42,7 @@
 
 #include "config.h"
 #include "message.h"
+#include "owner.h"
 #include "quarantine.h"
 #include "report.h"
 #include "text.h"
@@ -176,9 +177,15 @@ quarantine_open_dir(emg_quarantine_t *q, const char *dir)
 		                       "SQLite DataStore)");
 	if ((q->dir = strdup(dir)) == NULL)
 		return EMG_ENOMEM;
-	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+	if (mkdir(dir, 0700) == 0) {
+		if (owner_follow_parent(dir) != 0) /* made as root */
+			return quarantine_fail(q, EMG_EIO,
+			                       "QuarantineDir %s: chown: %s", dir,
+			                       strerror(errno));
+	} else if (errno != EEXIST) {
 		return quarantine_fail(q, EMG_EIO, "QuarantineDir %s: %s", dir,
 		                       strerror(errno));
+	}
 	q->dir_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (q->dir_fd < 0)
 		return quarantine_fail(q, EMG_EIO, "QuarantineDir %s: %s", dir,
@@ -632,7 +639,10 @@ quarantine_file_put(emg_quarantine_t *q, const quarantine_meta_t *m,
 	           O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0600);
 	int e = fd < 0 ? errno : 0;
 	if (fd >= 0) {
-		if (quarantine_write_all(fd, m) != 0)
+		/* as root (quarantine import): the milter's, like the dir */
+		if (owner_follow_dir(fd, q->dir_fd) != 0)
+			e = errno, what = "chown";
+		else if (quarantine_write_all(fd, m) != 0)
 			e = errno, what = "write";
 		else if (fsync(fd) != 0)
 			e = errno, what = "fsync";

@@ -17,6 +17,7 @@
  * Relies on sqlite3 built thread-safe; a database file created here gets
  * mode 0600, and SQLite gives its -journal, -wal and -shm files the same.
  */
+#include <errno.h>
 #include <fcntl.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -25,6 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "owner.h"
 #include "store.h"
 
 /* Milliseconds a connection waits for another's write lock. */
@@ -387,6 +389,14 @@ store_sqlite_open(const char *path, store_mode_t mode, store_t **out,
 	if (mode == STORE_CREATE && strcmp(path, ":memory:") != 0) {
 		int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC,
 		              0600);
+		/* made by root (sudo emguard user add): the milter's, like
+		 * the directory (SQLite does the same for -wal and -shm) */
+		if (fd >= 0 && owner_follow_parent(path) != 0) {
+			snprintf(err, errlen, "sqlite: chown %s: %s", path,
+			         strerror(errno));
+			close(fd);
+			return EMG_EIO;
+		}
 		if (fd >= 0)
 			close(fd);
 	}

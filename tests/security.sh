@@ -30,6 +30,9 @@
 #     envelope holds $(...), backquotes, ';', '|', '&' and quotes executes
 #     exactly one program, ReleaseMethod's, with the argument vector intact
 #     and an environment of PATH only, and nothing the message says runs;
+#   what root makes (sudo emguard user add, quarantine import) in a
+#     directory of the daemons' user is that user's: DataStore, its -wal
+#     and -shm, QuarantineDir and the entries, so emguard-web can read them;
 #   the web page beyond web.sh: emguard-web runs as nobody and refuses
 #     UserID root, none or one in group root when started as root; OPTIONS, TRACE,
 #     DELETE, PATCH and unknown methods get 405 with the security headers,
@@ -650,6 +653,9 @@ if ! command -v curl >/dev/null 2>&1; then
 fi
 WDATA=$TMP/wdata
 mkdir "$WDATA" && chmod 700 "$WDATA"
+# as a package makes /var/lib/emguard: the daemons' user owns it, and the
+# administrator runs the CLI with sudo
+[ -n "$ROOT" ] && chown nobody:nogroup "$WDATA"
 WCONF=$TMP/web.conf
 conf "$WCONF" "DataStore sqlite:$WDATA/emguard.db" "QuarantineDir $WDATA/q" \
 	'WebListen 127.0.0.1:0' 'UserID nobody' \
@@ -663,8 +669,11 @@ for f in zip-exe-and-js onenote-hta; do
 done
 E1=$(sed -n '1s/ .*//p' "$TMP/wimport")
 E2=$(sed -n '2s/ .*//p' "$TMP/wimport")
-[ -n "$ROOT" ] && chown -R nobody "$WDATA"
 if [ -n "$ROOT" ]; then
+	[ -s "$WDATA/emguard.db" ] && [ -n "$E2" ] &&
+		[ -z "$(find "$WDATA" ! -user nobody)" ] &&
+		[ -z "$(find "$WDATA" ! -group nogroup)" ]
+	verdict "user add and quarantine import as root in a directory of nobody's: everything they make is nobody's"
 	# web_refused USERID NAME WHY: started as root with UserID USERID
 	# (configuration NAME), emguard-web exits 1 saying WHY
 	web_refused() {
