@@ -151,6 +151,8 @@ static const config_key_t config_keys[] = {
 	 "PEM private key of WebCertificate."},
 	{"WebSessionTimeout", CT_MS, OFF(web_session_timeout_ms), "8h", NULL,
 	 "Idle time after which a web page login ends."},
+	{"WebSessionLifetime", CT_MS, OFF(web_session_lifetime_ms), "12h", NULL,
+	 "Time after which a web page login ends however busy it is."},
 	{"LimitMessageSize", CT_SIZE, LOFF(message_size), "50M", NULL,
 	 "Largest message scanned in full."},
 	{"LimitMimeDepth", CT_UINT, LOFF(mime_depth), "20", NULL,

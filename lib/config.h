@@ -60,6 +60,7 @@ struct emg_config {
 	char *web_certificate; /* NULL/"": plain HTTP */
 	char *web_key;
 	unsigned web_session_timeout_ms;
+	unsigned web_session_lifetime_ms;
 
 	emg_score_override_t *scores;
 	size_t n_scores;

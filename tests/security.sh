@@ -724,9 +724,19 @@ guarded() {
 header() { grep -qi -- "$1" "$H"; }
 # sid_set: the session id this response sets, or nothing
 sid_set() { sed -n 's/^Set-Cookie: emguard_session=\([0-9a-f]\{1,\}\);.*/\1/p' "$H"; }
+# login_form: GET /login; the form's cookie nonce in $LNONCE, its token in
+# $LTOKEN (a POST to /login needs both)
+login_form() {
+	req "$URL/login"
+	LNONCE=$(sed -n 's/^Set-Cookie: emguard_login=\([0-9a-f]*\);.*/\1/p' "$H")
+	LTOKEN=$(sed -n 's/.*name="login_token" value="\([0-9a-f]*\)".*/\1/p' "$B" |
+		head -n 1)
+}
 # login [SID]: log in (offering session SID); prints the new session id
 login() {
-	req -b "emguard_session=${1:-}" --data-urlencode user=yamada \
+	login_form
+	req -b "emguard_session=${1:-}; emguard_login=$LNONCE" \
+		--data-urlencode "login_token=$LTOKEN" --data-urlencode user=yamada \
 		--data-urlencode "password=$PW" "$URL/login"
 	sid_set
 }
@@ -784,7 +794,9 @@ verdict "static routes: no file from disk for ?../.., dot segments, //, %00 ($ba
 req -H 'Host: evil.invalid' "$URL/audit"
 [ "$STATUS" = 303 ] && [ "$(sed -n 's/^Location: //Ip' "$H")" = /login ]
 verdict "a forged Host header: Location stays /login"
-req -H 'Host: evil.invalid' --data-urlencode user=yamada \
+login_form
+req -H 'Host: evil.invalid' -b "emguard_login=$LNONCE" \
+	--data-urlencode "login_token=$LTOKEN" --data-urlencode user=yamada \
 	--data-urlencode "password=$PW" \
 	--data-urlencode 'next=https://evil.invalid/' \
 	"$URL/login?next=https://evil.invalid/"
@@ -848,7 +860,9 @@ req -b "emguard_session=$S2; emguard_lang=$P" "$URL/"
 grep -q '<svg' "$B" && bad="$bad cookie"
 [ -z "$bad" ]
 verdict "14 query parameters and the language cookie: never raw ($bad)"
-req --data-urlencode "user=$P" --data-urlencode password=wrong "$URL/login"
+login_form
+req -b "emguard_login=$LNONCE" --data-urlencode "login_token=$LTOKEN" \
+	--data-urlencode "user=$P" --data-urlencode password=wrong "$URL/login"
 [ "$STATUS" = 200 ] && grep -q 'id="error"' "$B" && ! grep -q '<svg' "$B" &&
 	grep -q '&lt;svg' "$B"
 verdict "a failed login shows the name it was given escaped"

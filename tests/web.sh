@@ -5,7 +5,9 @@
 # sendmail), a user made with `emguard user add`, two messages put in the
 # quarantine with `emguard quarantine import`, then:
 #   no session: GET -> 303 /login, POST -> 403; /healthz and /style.css
-#   open; a wrong password -> the login page with div#error; a login ->
+#   open; a login without the login form's token (HMAC of its cookie's
+#   nonce) -> 403; a wrong password -> the login page with div#error;
+#   WebSessionLifetime ends a busy session; a login ->
 #   the session cookie HttpOnly, SameSite=Strict; the list and its filters
 #   (q, status, symbol, action, since, paging); the message page: the
 #   subject's <script> and a header's "><img onerror> escaped, never raw,
@@ -172,6 +174,21 @@ req() {
 	fi
 }
 has() { grep -q -- "$1" "$B"; }
+# login_post JAR [CURL ARGS...] URL: a POST of the login form as a browser
+# sends it: the form first (GET /login with the cookie jar JAR, which keeps
+# its emguard_login cookie), then the fields with the form's login_token
+login_post() {
+	jar=$1
+	shift
+	login_token "$jar"
+	req -b "$jar" -c "$jar" --data-urlencode "login_token=$tok" "$@"
+}
+# login_token JAR: GET /login with the cookie jar JAR; its token in $tok
+login_token() {
+	$CURL -b "$1" -c "$1" "$URL/login" >/dev/null 2>&1
+	tok=$(sed -n 's/.*name="login_token" value="\([0-9a-f]*\)".*/\1/p' "$B" |
+		head -n 1)
+}
 lacks() { ! grep -q -- "$1" "$B"; }
 header() { grep -qi -- "$1" "$H"; }
 # form_token: the csrf field of the page in $B
@@ -201,17 +218,35 @@ req "$URL/login"
 	has 'name="password"' && has 'id="login-submit"' &&
 	has '<html lang="ja">' && has 'id="lang-switch"'
 verdict "login page: form#login, fields, button"
-req --data 'user=yamada&password=wrong' "$URL/login"
+header '^Set-Cookie: emguard_login=[0-9a-f]\{64\}; Path=/login; HttpOnly; SameSite=Strict$' &&
+	has 'name="login_token" value="[0-9a-f]\{64\}"'
+verdict "login page: a login_token and its emguard_login cookie (HttpOnly, SameSite=Strict)"
+login_post "$TMP/jar0" --data 'user=yamada&password=wrong' "$URL/login"
 [ "$STATUS" = 200 ] &&
 	has 'id="error"' && ! header 'emguard_session=[0-9a-f]'
 verdict "wrong password -> div#error, no session"
+# login CSRF: another site's form cannot log this browser in
+req --data-urlencode user=yamada \
+	--data-urlencode 'password=correct horse battery' "$URL/login"
+[ "$STATUS" = 403 ] && has 'id="error"' && has 'name="login_token"' &&
+	! header 'emguard_session=[0-9a-f]'
+verdict "login without the form's token -> 403, a fresh form, no session"
+login_token "$TMP/jar1"
+TOK1=$tok
+req -b "emguard_login=$(printf '%064d' 0)" --data-urlencode user=yamada \
+	--data-urlencode 'password=correct horse battery' \
+	--data-urlencode "login_token=$TOK1" "$URL/login"
+[ "$STATUS" = 403 ] && ! header 'emguard_session=[0-9a-f]'
+verdict "a login token with another emguard_login cookie -> 403, no session"
+grep -q "refused a login without its form's token" "$LOG"
+verdict "refused logins are logged"
 req -H 'Sec-Fetch-Site: cross-site' --data-urlencode user=yamada \
 	--data-urlencode 'password=correct horse battery' "$URL/login"
 [ "$STATUS" = 403 ]
 verdict "cross-site POST refused"
 
 # ---- login ------------------------------------------------------------------
-req -c "$JAR" --data-urlencode user=yamada \
+login_post "$JAR" --data-urlencode user=yamada \
 	--data-urlencode 'password=correct horse battery' "$URL/login"
 [ "$STATUS" = 303 ] &&
 	header '^Location: /$' &&
@@ -558,7 +593,7 @@ verdict "PUT -> 405"
 if printf 'another good password\n' | "$EMGUARD" user add -c "$CONF" \
 	--password-stdin suzuki >"$TMP/cli.out" 2>&1; then
 	[ -n "$RUN_AS" ] && chown -R "$RUN_AS" "$TMP/data"
-	req -c "$TMP/jar2" --data-urlencode user=suzuki \
+	login_post "$TMP/jar2" --data-urlencode user=suzuki \
 		--data-urlencode 'password=another good password' "$URL/login"
 	req -b "$TMP/jar2" "$URL/"
 	[ "$STATUS" = 200 ]
@@ -586,14 +621,14 @@ verdict "the old session is gone"
 # ---- login limits (last: they block this address) ---------------------------
 # one failure above, four here: five in the window
 for i in 2 3 4 5; do
-	req --data 'user=yamada&password=guess' "$URL/login"
+	login_post "$TMP/jar0" --data 'user=yamada&password=guess' "$URL/login"
 	[ "$STATUS" = 200 ] || nok "failure $i -> 200 (got $STATUS)"
 done
-req --data 'user=yamada&password=guess' "$URL/login"
+login_post "$TMP/jar0" --data 'user=yamada&password=guess' "$URL/login"
 [ "$STATUS" = 429 ] &&
 	has 'id="error"'
 verdict "the 6th failure -> 429 with div#error"
-req --data-urlencode user=yamada \
+login_post "$TMP/jar0" --data-urlencode user=yamada \
 	--data-urlencode 'password=correct horse battery' "$URL/login"
 [ "$STATUS" = 429 ] &&
 	! header 'emguard_session=[0-9a-f]'
@@ -609,6 +644,24 @@ verdict "SIGTERM: exit status 0"
 # under the sanitizers: UBSan reports without failing, LSan at exit
 ! grep -q 'runtime error\|Sanitizer' "$LOG"
 verdict "no sanitizer report"
+
+# ---- session lifetime -------------------------------------------------------
+# (a new server: the login limits above are in memory)
+{ cat "$CONF"; printf 'WebSessionLifetime 2s\n'; } >"$TMP/life.conf"
+start "$TMP/life.conf"
+login_post "$TMP/jar4" --data-urlencode user=yamada \
+	--data-urlencode 'password=correct horse battery' "$URL/login"
+req -b "$TMP/jar4" "$URL/"
+S_1=$STATUS
+sleep 1
+req -b "$TMP/jar4" "$URL/"
+S_2=$STATUS
+sleep 1.5
+req -b "$TMP/jar4" "$URL/"
+[ "$S_1" = 200 ] && [ "$S_2" = 200 ] && [ "$STATUS" = 303 ] &&
+	header '^Location: /login'
+verdict "WebSessionLifetime 2s: a busy session ends 2 s after its login ($S_1 $S_2 $STATUS)"
+stop
 
 # ---- HTTPS ------------------------------------------------------------------
 if command -v openssl >/dev/null 2>&1 &&
@@ -627,7 +680,9 @@ if command -v openssl >/dev/null 2>&1 &&
 	req "$URL/login"
 	header '^Strict-Transport-Security: max-age='
 	verdict "HTTPS: HSTS"
-	req --data-urlencode user=yamada \
+	header '^Set-Cookie: emguard_login=[0-9a-f]*; Path=/login; HttpOnly; SameSite=Strict; Secure$'
+	verdict "HTTPS: the login form's cookie is Secure"
+	login_post "$TMP/jar3" --data-urlencode user=yamada \
 		--data-urlencode 'password=correct horse battery' "$URL/login"
 	[ "$STATUS" = 303 ] &&
 		header '^Set-Cookie: emguard_session=.*; Secure'

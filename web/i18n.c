@@ -37,6 +37,10 @@ static const i18n_pair_t i18n_msgs[M__COUNT] = {
     [M_LOGIN_EXPIRED] = {"ログインの有効期限が切れました。もう一度ログイン"
                          "してください。",
                          "Your login has expired. Please log in again."},
+    [M_LOGIN_FORM_STALE] = {"ログイン画面が古いか、ほかのページから送信されま"
+                            "した。もう一度ログインしてください。",
+                            "The login form was out of date or sent from "
+                            "another page. Please log in again."},
     [M_LIST_TITLE] = {"隔離されたメール", "Quarantined mail"},
     [M_FILTER_Q] = {"検索 (件名・差出人・宛先)",
                     "Search (subject, sender, recipient)"},

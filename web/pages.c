@@ -252,12 +252,17 @@ pages_login_form(web_req_t *r, unsigned status, const char *error,
                  const char *user)
 {
 	web_lang_t l = r->lang;
+	char token[WEB_TOKEN_LEN + 1];
+	if (!web_login_form_token(r, token))
+		return page_error(r, 503, M_ERR_STORE);
 	html_t h = {0};
 	page_begin(&h, r, i18n(l, M_LOGIN_TITLE));
 	html_wrap(&h,
 	          "<form id=\"login\" class=\"login\" method=\"post\" "
 	          "action=\"/login\">\n<h1>",
 	          i18n(l, M_LOGIN_TITLE), "</h1>\n");
+	html_fmt(&h, "<input type=\"hidden\" name=\"login_token\" "
+	             "value=\"%s\">\n", token);
 	if (error != NULL)
 		pages_div(&h, "error", error, NULL);
 	html_raw(&h, "<label>");
@@ -287,6 +292,12 @@ enum MHD_Result
 page_login_post(web_req_t *r)
 {
 	char user[WEB_USER_MAX], password[WEB_PASSWORD_MAX];
+	if (!web_login_form_ok(r)) {
+		web_log("refused a login without its form's token from %s",
+		        r->client);
+		return pages_login_form(r, 403,
+		                        i18n(r->lang, M_LOGIN_FORM_STALE), "");
+	}
 	if (!web_form(r, "user", user, sizeof(user)) ||
 	    !web_form(r, "password", password, sizeof(password)) ||
 	    user[0] == '\0')

@@ -13,12 +13,18 @@
  * Content-Security-Policy and the other headers of server_headers(); a
  * request without a session gets 303 /login (GET) or 403 (POST); every
  * POST but the login needs the session's CSRF token, compared in constant
- * time; a POST that a browser marks as cross-site (Sec-Fetch-Site) is
+ * time, and the login needs the login form's token (an HMAC, under a key
+ * made at start, of a nonce in a SameSite=Strict cookie: a signed double
+ * submit, so that no other site can log a browser in as its own account);
+ * a session ends after WebSessionTimeout idle and WebSessionLifetime after
+ * its login; a POST that a browser marks as cross-site (Sec-Fetch-Site) is
  * refused before anything else; bodies larger than WEB_BODY_MAX get 413.
  */
 #include <arpa/inet.h>
 #include <netdb.h>
 #include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <openssl/rand.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -48,7 +54,8 @@ typedef struct server_session {
 	char id[WEB_TOKEN_LEN + 1];
 	char csrf[WEB_TOKEN_LEN + 1];
 	char user[WEB_USER_MAX];
-	uint64_t last_ms; /* monotonic */
+	uint64_t last_ms;    /* monotonic */
+	uint64_t created_ms; /* monotonic: the login */
 	bool flash_set, flash_error;
 	char flash_id[EMG_QID_MAX];
 	char flash[WEB_FLASH_MAX];
@@ -79,6 +86,10 @@ struct web_server {
 
 	pthread_mutex_t lmu;
 	server_limit_t *limits; /* SERVER_LIMITS_MAX */
+
+	/* signs the login form's token (web_login_form_token); new at every
+	 * start, so a form from before a restart is refused */
+	unsigned char login_key[32];
 };
 
 static uint64_t
@@ -227,7 +238,8 @@ server_session_find(web_server_t *s, const char *sid)
 }
 
 /* Find the request's session by its cookie and fill R's user and token;
- * an idle one past WebSessionTimeout is ended. */
+ * one idle past WebSessionTimeout, or older than WebSessionLifetime however
+ * busy (a stolen cookie is not good for ever), is ended. */
 static void
 server_session_load(web_req_t *r)
 {
@@ -240,7 +252,9 @@ server_session_load(web_req_t *r)
 	uint64_t now = server_now_ms();
 	server_session_t *ss = server_session_find(s, sid);
 	if (ss != NULL &&
-	    server_elapsed(now, ss->last_ms) > r->cfg->web_session_timeout_ms) {
+	    (server_elapsed(now, ss->last_ms) > r->cfg->web_session_timeout_ms ||
+	     server_elapsed(now, ss->created_ms) >
+	         r->cfg->web_session_lifetime_ms)) {
 		OPENSSL_cleanse(ss, sizeof(*ss));
 		ss = NULL;
 		r->clear_session_cookie = true;
@@ -259,7 +273,9 @@ server_session_load(web_req_t *r)
 static bool
 server_session_new(web_req_t *r, const char *user)
 {
-	server_session_t fresh = {.used = true, .last_ms = server_now_ms()};
+	uint64_t now = server_now_ms();
+	server_session_t fresh = {
+	    .used = true, .last_ms = now, .created_ms = now};
 	if (!server_token(fresh.id) || !server_token(fresh.csrf))
 		return false;
 	snprintf(fresh.user, sizeof(fresh.user), "%s", user);
@@ -515,6 +531,54 @@ web_csrf_ok(const web_req_t *r)
 	return CRYPTO_memcmp(token, r->csrf, WEB_TOKEN_LEN) == 0;
 }
 
+/* HMAC-SHA256 of NONCE under the server's login key, as hex. */
+static bool
+server_login_mac(const web_server_t *s, const char *nonce,
+                 char out[WEB_TOKEN_LEN + 1])
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int len = 0;
+	if (HMAC(EVP_sha256(), s->login_key, (int)sizeof(s->login_key),
+	         (const unsigned char *)nonce, WEB_TOKEN_LEN, md, &len) == NULL ||
+	    len * 2 != WEB_TOKEN_LEN)
+		return false;
+	for (unsigned i = 0; i < len; i++)
+		snprintf(out + 2 * i, 3, "%02x", md[i]);
+	OPENSSL_cleanse(md, sizeof(md));
+	return true;
+}
+
+bool
+web_login_form_token(web_req_t *r, char out[WEB_TOKEN_LEN + 1])
+{
+	const char *nonce = MHD_lookup_connection_value(
+	    r->conn, MHD_COOKIE_KIND, "emguard_login");
+	if (server_token_shaped(nonce)) { /* other tabs keep working */
+		memcpy(r->login_nonce, nonce, sizeof(r->login_nonce));
+	} else {
+		if (!server_token(r->login_nonce))
+			return false;
+		r->set_login_cookie = true;
+	}
+	return server_login_mac(r->srv, r->login_nonce, out);
+}
+
+bool
+web_login_form_ok(const web_req_t *r)
+{
+	const char *nonce = MHD_lookup_connection_value(
+	    r->conn, MHD_COOKIE_KIND, "emguard_login");
+	char token[WEB_TOKEN_LEN + 2], want[WEB_TOKEN_LEN + 1];
+	if (!server_token_shaped(nonce) ||
+	    !web_form(r, "login_token", token, sizeof(token)) ||
+	    strlen(token) != WEB_TOKEN_LEN ||
+	    !server_login_mac(r->srv, nonce, want))
+		return false;
+	bool ok = CRYPTO_memcmp(token, want, WEB_TOKEN_LEN) == 0;
+	OPENSSL_cleanse(want, sizeof(want));
+	return ok;
+}
+
 /* ---- responses ---------------------------------------------------------- */
 
 static void
@@ -543,6 +607,13 @@ server_headers(web_req_t *r, struct MHD_Response *resp, const char *type)
 		         "emguard_session=; Path=/; Max-Age=0; HttpOnly; "
 		         "SameSite=Strict%s",
 		         secure);
+		MHD_add_response_header(resp, "Set-Cookie", cookie);
+	}
+	if (r->set_login_cookie) { /* for the login form's token only */
+		snprintf(cookie, sizeof(cookie),
+		         "emguard_login=%s; Path=/login; HttpOnly; "
+		         "SameSite=Strict%s",
+		         r->login_nonce, secure);
 		MHD_add_response_header(resp, "Set-Cookie", cookie);
 	}
 	if (r->lang_from_query) {
@@ -903,6 +974,11 @@ web_server_start(const web_start_t *how, web_server_t **out, char *err,
 	s->sessions = calloc(SERVER_SESSIONS_MAX, sizeof(*s->sessions));
 	s->limits = calloc(SERVER_LIMITS_MAX, sizeof(*s->limits));
 	s->tls = how->cert_pem != NULL && how->key_pem != NULL;
+	if (RAND_bytes(s->login_key, sizeof(s->login_key)) != 1) {
+		snprintf(err, errlen, "no random bytes for the login key");
+		server_free(s);
+		return EMG_EIO;
+	}
 	if (s->sessions == NULL || s->limits == NULL ||
 	    (s->tls && ((s->cert_pem = strdup(how->cert_pem)) == NULL ||
 	                (s->key_pem = strdup(how->key_pem)) == NULL))) {

@@ -78,6 +78,7 @@ typedef enum web_msg {
 	M_LOGIN_BAD,
 	M_LOGIN_LIMITED,
 	M_LOGIN_EXPIRED,
+	M_LOGIN_FORM_STALE,
 	M_LIST_TITLE,
 	M_FILTER_Q,
 	M_FILTER_STATUS,
@@ -203,6 +204,8 @@ typedef struct web_req {
 	char client[64]; /* the peer's address, for limits and the log */
 	bool set_session_cookie;
 	bool clear_session_cookie;
+	char login_nonce[WEB_TOKEN_LEN + 1]; /* the login form's cookie */
+	bool set_login_cookie;
 	char *body; /* the POST body, NUL-terminated */
 	size_t body_len;
 	bool body_too_large;
@@ -232,6 +235,12 @@ const char *web_arg(const web_req_t *r, const char *name);
 bool web_form(const web_req_t *r, const char *name, char *out, size_t outlen);
 /* The POST carries the session's CSRF token. */
 bool web_csrf_ok(const web_req_t *r);
+/* The token of a login form into OUT: an HMAC of the nonce in the
+ * emguard_login cookie, which is set when the browser has none.  False
+ * when no random bytes could be had. */
+bool web_login_form_token(web_req_t *r, char out[WEB_TOKEN_LEN + 1]);
+/* True when the POSTed login_token matches the emguard_login cookie. */
+bool web_login_form_ok(const web_req_t *r);
 
 typedef enum web_login_result {
 	WEB_LOGIN_OK,
