@@ -42,7 +42,8 @@
 #     client offered and changes at every login, and the previous one then
 #     ends; a CSRF token works only with its own session; GET changes
 #     nothing; every query parameter, the language cookie and the name of a
-#     failed login come back escaped; libmicrohttpd's own error answers
+#     failed login come back escaped; one address holds at most 32
+#     connections; libmicrohttpd's own error answers
 #     (431, 505) carry no request data.
 # The parts that need root (privileges, the web's uid) or strace (the
 # system call checks) say "skip ..." and are left out without them.
@@ -760,6 +761,38 @@ status_of() { # SID ID: held, released or deleted
 	as "$1" "$URL/m/$2"
 	sed -n 's/.*id="status" data-status="\([a-z]*\)".*/\1/p' "$B"
 }
+
+# one address cannot hold every connection (slowloris): 40 idle ones
+python3 - "$URL" >"$TMP/perip.out" 2>&1 <<'PY'
+import socket, sys, time, urllib.request
+url = sys.argv[1]
+host, port = url[len("http://"):].rstrip("/").rsplit(":", 1)
+socks = [socket.create_connection((host, int(port)), timeout=5)
+         for _ in range(40)]
+time.sleep(1)
+closed = 0
+for s in socks:
+    s.setblocking(False)
+    try:
+        closed += s.recv(1) == b""
+    except BlockingIOError:
+        pass
+    except OSError:
+        closed += 1
+try:
+    urllib.request.urlopen(url + "/healthz", timeout=5).read()
+    during = "served"
+except Exception:
+    during = "refused"
+for s in socks:
+    s.close()
+time.sleep(1)
+after = urllib.request.urlopen(url + "/healthz", timeout=5).read()
+print(closed, during, after.decode().strip())
+PY
+read -r closed during after <"$TMP/perip.out"
+[ "$closed" = 8 ] && [ "$during" = refused ] && [ "$after" = ok ]
+verdict "one address holds at most 32 connections: of 40 idle ones 8 are closed, a request meanwhile too; served again after ($(cat "$TMP/perip.out"))"
 
 # methods
 bad=

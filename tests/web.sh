@@ -680,13 +680,16 @@ if command -v openssl >/dev/null 2>&1 &&
 	req "$URL/login"
 	header '^Strict-Transport-Security: max-age='
 	verdict "HTTPS: HSTS"
-	header '^Set-Cookie: emguard_login=[0-9a-f]*; Path=/login; HttpOnly; SameSite=Strict; Secure$'
-	verdict "HTTPS: the login form's cookie is Secure"
+	header '^Set-Cookie: __Secure-emguard_login=[0-9a-f]*; Path=/login; HttpOnly; SameSite=Strict; Secure$'
+	verdict "HTTPS: the login form's cookie is __Secure-emguard_login, Secure"
 	login_post "$TMP/jar3" --data-urlencode user=yamada \
 		--data-urlencode 'password=correct horse battery' "$URL/login"
 	[ "$STATUS" = 303 ] &&
-		header '^Set-Cookie: emguard_session=.*; Secure'
-	verdict "HTTPS: the session cookie is Secure"
+		header '^Set-Cookie: __Host-emguard_session=[0-9a-f]*; Path=/; .*; Secure$'
+	verdict "HTTPS: the session cookie is __Host-emguard_session, Secure"
+	req -b "$TMP/jar3" "$URL/"
+	[ "$STATUS" = 200 ]
+	verdict "HTTPS: the session works"
 	stop
 	[ "$STOPPED" = 0 ] && ! grep -q 'runtime error\|Sanitizer' "$LOG"
 	verdict "HTTPS: stopped cleanly"

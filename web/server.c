@@ -43,6 +43,10 @@
 #define SERVER_LIMIT_WINDOW_MS (5 * 60 * 1000) /* ... then blocked as long */
 #define SERVER_VIEWED_MAX 16 /* entries a session remembers having viewed */
 #define SERVER_QPOOL_MAX 16
+/* Connections at once from one address: a browser opens six; one client
+ * cannot hold all 256 (slowloris).  Behind a reverse proxy every user
+ * shares the proxy's address, so the proxy's own limits matter there. */
+#define SERVER_PER_ADDRESS_MAX 32
 #define SERVER_LOG_PATH_MAX 160
 
 #define SERVER_CSP                                                             \
@@ -223,6 +227,21 @@ server_token_shaped(const char *s)
 	return strspn(s, "0123456789abcdef") == WEB_TOKEN_LEN;
 }
 
+/* The cookies' names: under HTTPS with the prefixes that make browsers
+ * refuse them from plain HTTP or another (sub)domain, so that a network
+ * attacker cannot plant a session or a login nonce. */
+static const char *
+server_session_cookie(const web_server_t *s)
+{
+	return s->tls ? "__Host-emguard_session" : "emguard_session";
+}
+
+static const char *
+server_login_cookie(const web_server_t *s)
+{
+	return s->tls ? "__Secure-emguard_login" : "emguard_login";
+}
+
 /* The session whose id is SID, or NULL; under smu. */
 static server_session_t *
 server_session_find(web_server_t *s, const char *sid)
@@ -243,8 +262,8 @@ server_session_find(web_server_t *s, const char *sid)
 static void
 server_session_load(web_req_t *r)
 {
-	const char *sid = MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND,
-	                                              "emguard_session");
+	const char *sid = MHD_lookup_connection_value(
+	    r->conn, MHD_COOKIE_KIND, server_session_cookie(r->srv));
 	if (!server_token_shaped(sid))
 		return;
 	web_server_t *s = r->srv;
@@ -552,7 +571,7 @@ bool
 web_login_form_token(web_req_t *r, char out[WEB_TOKEN_LEN + 1])
 {
 	const char *nonce = MHD_lookup_connection_value(
-	    r->conn, MHD_COOKIE_KIND, "emguard_login");
+	    r->conn, MHD_COOKIE_KIND, server_login_cookie(r->srv));
 	if (server_token_shaped(nonce)) { /* other tabs keep working */
 		memcpy(r->login_nonce, nonce, sizeof(r->login_nonce));
 	} else {
@@ -567,7 +586,7 @@ bool
 web_login_form_ok(const web_req_t *r)
 {
 	const char *nonce = MHD_lookup_connection_value(
-	    r->conn, MHD_COOKIE_KIND, "emguard_login");
+	    r->conn, MHD_COOKIE_KIND, server_login_cookie(r->srv));
 	char token[WEB_TOKEN_LEN + 2], want[WEB_TOKEN_LEN + 1];
 	if (!server_token_shaped(nonce) ||
 	    !web_form(r, "login_token", token, sizeof(token)) ||
@@ -597,23 +616,20 @@ server_headers(web_req_t *r, struct MHD_Response *resp, const char *type)
 	char cookie[256];
 	if (r->set_session_cookie) {
 		snprintf(cookie, sizeof(cookie),
-		         "emguard_session=%s; Path=/; HttpOnly; "
-		         "SameSite=Strict%s",
-		         r->sid, secure);
+		         "%s=%s; Path=/; HttpOnly; SameSite=Strict%s",
+		         server_session_cookie(r->srv), r->sid, secure);
 		MHD_add_response_header(resp, "Set-Cookie", cookie);
 		OPENSSL_cleanse(cookie, sizeof(cookie));
 	} else if (r->clear_session_cookie) {
 		snprintf(cookie, sizeof(cookie),
-		         "emguard_session=; Path=/; Max-Age=0; HttpOnly; "
-		         "SameSite=Strict%s",
-		         secure);
+		         "%s=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict%s",
+		         server_session_cookie(r->srv), secure);
 		MHD_add_response_header(resp, "Set-Cookie", cookie);
 	}
 	if (r->set_login_cookie) { /* for the login form's token only */
 		snprintf(cookie, sizeof(cookie),
-		         "emguard_login=%s; Path=/login; HttpOnly; "
-		         "SameSite=Strict%s",
-		         r->login_nonce, secure);
+		         "%s=%s; Path=/login; HttpOnly; SameSite=Strict%s",
+		         server_login_cookie(r->srv), r->login_nonce, secure);
 		MHD_add_response_header(resp, "Set-Cookie", cookie);
 	}
 	if (r->lang_from_query) {
@@ -1004,7 +1020,9 @@ web_server_start(const web_start_t *how, web_server_t **out, char *err,
 	s->daemon = MHD_start_daemon(
 	    flags, 0, NULL, NULL, server_access, s, MHD_OPTION_LISTEN_SOCKET,
 	    how->listen_fd, MHD_OPTION_THREAD_POOL_SIZE, how->threads,
-	    MHD_OPTION_CONNECTION_LIMIT, 256, MHD_OPTION_CONNECTION_TIMEOUT, 30,
+	    MHD_OPTION_CONNECTION_LIMIT, 256,
+	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, SERVER_PER_ADDRESS_MAX,
+	    MHD_OPTION_CONNECTION_TIMEOUT, 30,
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)65536,
 	    MHD_OPTION_NOTIFY_COMPLETED, server_completed, s, MHD_OPTION_ARRAY,
 	    s->tls ? tls : tls + 2, MHD_OPTION_END);
