@@ -270,10 +270,10 @@ server_session_load(web_req_t *r)
 	pthread_mutex_lock(&s->smu);
 	uint64_t now = server_now_ms();
 	server_session_t *ss = server_session_find(s, sid);
-	if (ss != NULL &&
-	    (server_elapsed(now, ss->last_ms) > r->cfg->web_session_timeout_ms ||
-	     server_elapsed(now, ss->created_ms) >
-	         r->cfg->web_session_lifetime_ms)) {
+	if (ss != NULL && (server_elapsed(now, ss->last_ms) >
+	                       r->cfg->web_session_timeout_ms ||
+	                   server_elapsed(now, ss->created_ms) >
+	                       r->cfg->web_session_lifetime_ms)) {
 		OPENSSL_cleanse(ss, sizeof(*ss));
 		ss = NULL;
 		r->clear_session_cookie = true;
@@ -558,7 +558,8 @@ server_login_mac(const web_server_t *s, const char *nonce,
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int len = 0;
 	if (HMAC(EVP_sha256(), s->login_key, (int)sizeof(s->login_key),
-	         (const unsigned char *)nonce, WEB_TOKEN_LEN, md, &len) == NULL ||
+	         (const unsigned char *)nonce, WEB_TOKEN_LEN, md,
+	         &len) == NULL ||
 	    len * 2 != WEB_TOKEN_LEN)
 		return false;
 	for (unsigned i = 0; i < len; i++)
