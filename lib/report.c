@@ -143,7 +143,7 @@ emg_report_free(emg_report_t *r)
 /* A double that serialises with at most two decimals ("14.5", not
  * "14.500000000000002"). */
 static json_object *
-report_json_score(double v)
+report_out_score(double v)
 {
 	char buf[32];
 	snprintf(buf, sizeof(buf), "%.2f", v);
@@ -158,7 +158,7 @@ report_json_score(double v)
  * subjects come from hostile input, and a JSON Lines consumer rejects a line
  * with broken UTF-8. */
 static json_object *
-report_json_str(const char *s)
+report_out_str(const char *s)
 {
 	if (s == NULL)
 		return NULL;
@@ -175,7 +175,7 @@ report_json_str(const char *s)
 
 /* The symbols of R's findings about node A. */
 static json_object *
-report_json_node_findings(const emg_report_t *r, const emg_attachment_t *a)
+report_out_node_findings(const emg_report_t *r, const emg_attachment_t *a)
 {
 	json_object *arr = NULL;
 	const char *label = attachment_label(a);
@@ -193,7 +193,7 @@ report_json_node_findings(const emg_report_t *r, const emg_attachment_t *a)
 /* What the walker learnt about node A: only the members that apply, so
  * that a plain attachment stays a short line. */
 static void
-report_json_walk_fields(json_object *o, const emg_attachment_t *a)
+report_out_walk_fields(json_object *o, const emg_attachment_t *a)
 {
 	if (a->container != NULL)
 		json_object_object_add(o, "container",
@@ -207,7 +207,7 @@ report_json_walk_fields(json_object *o, const emg_attachment_t *a)
 	}
 	if (a->opened_with != NULL)
 		json_object_object_add(o, "opened_with",
-		                       report_json_str(a->opened_with));
+		                       report_out_str(a->opened_with));
 	if (a->password_failed)
 		json_object_object_add(o, "password_failed",
 		                       json_object_new_boolean(1));
@@ -222,25 +222,25 @@ report_json_walk_fields(json_object *o, const emg_attachment_t *a)
 /* The attachment tree.  Its depth is bounded by LimitMimeDepth plus
  * LimitArchiveDepth, so plain recursion is bounded too. */
 static json_object *
-report_json_attachment(const emg_report_t *r, const emg_attachment_t *a)
+report_out_attachment(const emg_report_t *r, const emg_attachment_t *a)
 {
 	json_object *o = json_object_new_object();
 	if (o == NULL)
 		return NULL;
-	json_object_object_add(o, "name", report_json_str(a->name));
-	json_object_object_add(o, "type", report_json_str(a->real_type));
+	json_object_object_add(o, "name", report_out_str(a->name));
+	json_object_object_add(o, "type", report_out_str(a->real_type));
 	json_object_object_add(o, "declared_type",
-	                       report_json_str(a->declared_type));
+	                       report_out_str(a->declared_type));
 	json_object_object_add(o, "size", json_object_new_int64((int64_t)a->size));
 	json_object_object_add(o, "sha256", json_object_new_string(a->sha256));
-	report_json_walk_fields(o, a);
-	json_object *findings = report_json_node_findings(r, a);
+	report_out_walk_fields(o, a);
+	json_object *findings = report_out_node_findings(r, a);
 	if (findings != NULL)
 		json_object_object_add(o, "findings", findings);
 	if (a->n_children > 0) {
 		json_object *kids = json_object_new_array();
 		for (size_t i = 0; i < a->n_children; i++)
-			json_object_array_add(kids, report_json_attachment(
+			json_object_array_add(kids, report_out_attachment(
 			                                    r, a->children[i]));
 		json_object_object_add(o, "children", kids);
 	}
@@ -248,7 +248,7 @@ report_json_attachment(const emg_report_t *r, const emg_attachment_t *a)
 }
 
 static json_object *
-report_json_findings(const emg_report_t *r)
+report_out_findings(const emg_report_t *r)
 {
 	json_object *arr = json_object_new_array();
 	for (size_t i = 0; i < r->n_findings; i++) {
@@ -258,12 +258,12 @@ report_json_findings(const emg_report_t *r)
 		                       json_object_new_string(f->symbol));
 		json_object_object_add(o, "category",
 		                       json_object_new_string(f->category));
-		json_object_object_add(o, "score", report_json_score(f->score));
+		json_object_object_add(o, "score", report_out_score(f->score));
 		json_object_object_add(o, "detail",
-		                       report_json_str(f->detail ? f->detail : ""));
+		                       report_out_str(f->detail ? f->detail : ""));
 		if (f->object != NULL)
 			json_object_object_add(o, "object",
-			                       report_json_str(f->object));
+			                       report_out_str(f->object));
 		json_object_array_add(arr, o);
 	}
 	return arr;
@@ -279,16 +279,16 @@ emg_report_json(const emg_report_t *r, const char *file, char **out)
 	if (file != NULL)
 		json_object_object_add(root, "file", json_object_new_string(file));
 	json_object_object_add(root, "message_id",
-	                       report_json_str(m ? m->message_id : NULL));
-	json_object_object_add(root, "from", report_json_str(r->from));
-	json_object_object_add(root, "subject", report_json_str(r->subject));
-	json_object_object_add(root, "score", report_json_score(r->score));
+	                       report_out_str(m ? m->message_id : NULL));
+	json_object_object_add(root, "from", report_out_str(r->from));
+	json_object_object_add(root, "subject", report_out_str(r->subject));
+	json_object_object_add(root, "score", report_out_score(r->score));
 	json_object_object_add(root, "action", json_object_new_string(
 	                                               emg_action_name(r->action)));
-	json_object_object_add(root, "findings", report_json_findings(r));
+	json_object_object_add(root, "findings", report_out_findings(r));
 	json_object *atts = json_object_new_array();
 	for (size_t i = 0; m != NULL && i < m->n_attachments; i++)
-		json_object_array_add(atts, report_json_attachment(
+		json_object_array_add(atts, report_out_attachment(
 		                                r, m->attachments[i]));
 	json_object_object_add(root, "attachments", atts);
 
