@@ -32,7 +32,7 @@
 
 #include "analyzer.h"
 #include "attachment.h"
-#include "bytesearch.h"
+#include "bytes.h"
 #include "rtf.h"
 #include "smuggle.h"
 
@@ -182,17 +182,6 @@ active_pdf_regular(uint8_t c)
 	return c > 0x20 && c < 0x7f && strchr("()<>[]{}/%", c) == NULL;
 }
 
-static int
-active_hexval(uint8_t c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c = (uint8_t)tolower(c);
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
 /* Judge the /URI value at P: a string whose scheme is not http(s) or
  * mailto, or whose host is an IPv4 address, is noted in PDF->uri. */
 static void
@@ -271,9 +260,9 @@ active_pdf_token(const uint8_t *p, size_t n, active_pdf_t *pdf)
 	while (i < n && active_pdf_regular(p[i])) {
 		int c = p[i];
 
-		if (c == '#' && i + 2 < n && active_hexval(p[i + 1]) >= 0 &&
-		    active_hexval(p[i + 2]) >= 0) {
-			c = active_hexval(p[i + 1]) * 16 + active_hexval(p[i + 2]);
+		if (c == '#' && i + 2 < n && bytes_hexval(p[i + 1]) >= 0 &&
+		    bytes_hexval(p[i + 2]) >= 0) {
+			c = bytes_hexval(p[i + 1]) * 16 + bytes_hexval(p[i + 2]);
 			escaped = true;
 			i += 2;
 		}

@@ -21,6 +21,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "bytes.h"
 #include "oleobj.h"
 
 /* \objdata decoded however much payload the caller wants kept. */
@@ -49,18 +50,6 @@ bool
 rtf_is_rtf(const uint8_t *d, size_t n)
 {
 	return d != NULL && n >= 4 && memcmp(d, "{\\rt", 4) == 0;
-}
-
-static int
-rtf_hexval(uint8_t c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
 }
 
 /* True when H (N bytes) holds NEEDLE (ASCII, lowercase) in any case. */
@@ -255,7 +244,7 @@ rtf_objdata(const uint8_t *p, size_t n, size_t *i, rtf_state_t *st)
 	}
 	while (*i < n && depth > 0 && len < cap) {
 		uint8_t c = p[*i];
-		int v = rtf_hexval(c);
+		int v = bytes_hexval(c);
 
 		if (c == '{' || c == '}') {
 			depth += c == '{' ? 1 : -1;
@@ -361,11 +350,11 @@ rtf_fldinst_text(const uint8_t *p, size_t n, size_t i, char *buf, size_t cap)
 			rtf_text_put(buf, cap, &k, p[i + 1]);
 			i += 2;
 		} else if (i + 3 < end && p[i + 1] == '\'' &&
-		           rtf_hexval(p[i + 2]) >= 0 &&
-		           rtf_hexval(p[i + 3]) >= 0) {
+		           bytes_hexval(p[i + 2]) >= 0 &&
+		           bytes_hexval(p[i + 3]) >= 0) {
 			rtf_text_put(buf, cap, &k,
-			             rtf_hexval(p[i + 2]) * 16 +
-			                 rtf_hexval(p[i + 3]));
+			             bytes_hexval(p[i + 2]) * 16 +
+			                 bytes_hexval(p[i + 3]));
 			i += 4;
 		} else {
 			rtf_word(p, end, &i, word, sizeof(word));

@@ -19,7 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bytesearch.h"
+#include "bytes.h"
 
 /* <script> elements and data: URIs looked at, and occurrences of a word
  * (blob, download, an identifier) followed up. */

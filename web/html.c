@@ -200,18 +200,6 @@ html_url(html_t *h, const char *s)
 	}
 }
 
-int
-html_hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 void
 html_free(html_t *h)
 {

@@ -35,6 +35,7 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "bytes.h"
 #include "web.h"
 
 #define SERVER_SESSIONS_MAX 1024
@@ -499,10 +500,10 @@ server_form_decode(const char *in, size_t n, char *out, size_t outlen)
 		char c = in[i];
 		if (c == '+')
 			c = ' ';
-		else if (c == '%' && i + 2 < n && html_hexval(in[i + 1]) >= 0 &&
-		         html_hexval(in[i + 2]) >= 0) {
-			c = (char)(html_hexval(in[i + 1]) * 16 +
-			           html_hexval(in[i + 2]));
+		else if (c == '%' && i + 2 < n && bytes_hexval((uint8_t)in[i + 1]) >= 0 &&
+		         bytes_hexval((uint8_t)in[i + 2]) >= 0) {
+			c = (char)(bytes_hexval((uint8_t)in[i + 1]) * 16 +
+			           bytes_hexval((uint8_t)in[i + 2]));
 			i += 2;
 		}
 		if (o + 1 >= outlen)

@@ -56,8 +56,6 @@ void html_wrap(html_t *h, const char *open, const char *text,
                const char *close);
 /* S percent-encoded for a URL query value (inside an attribute). */
 void html_url(html_t *h, const char *s);
-/* The value of hex digit C, or -1. */
-int html_hexval(char c);
 void html_free(html_t *h);
 
 /* ---- i18n.c ------------------------------------------------------------- */
