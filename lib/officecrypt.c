@@ -278,48 +278,37 @@ static const char oc_ns_enc[] =
 static const char oc_ns_pw[] =
     "http://schemas.microsoft.com/office/2006/keyEncryptor/password";
 
-/* Decode base64 S into at most CAP bytes of OUT; false on bad input or
- * when it does not fit.  Whitespace is allowed between characters. */
+/* Base64 text longer than this is no field of OC_FIELD bytes, however
+ * it is broken into lines. */
+#define OC_BASE64_TEXT_MAX 1024
+
+/* Decode base64 S into at most CAP bytes of OUT with OpenSSL's decoder;
+ * false on bad input (a character outside base64 and white space) or when
+ * it does not fit. */
 static bool
 oc_base64(const char *s, uint8_t *out, size_t cap, size_t *outlen)
 {
-	uint32_t acc = 0;
-	unsigned bits = 0, pad = 0;
-	size_t n = 0;
+	unsigned char tmp[(OC_BASE64_TEXT_MAX / 4 + 1) * 3];
+	size_t len = strlen(s);
+	int n1 = 0, n2 = 0;
 
-	for (; *s != '\0'; s++) {
-		int v;
-		char ch = *s;
-		if (ch >= 'A' && ch <= 'Z')
-			v = ch - 'A';
-		else if (ch >= 'a' && ch <= 'z')
-			v = ch - 'a' + 26;
-		else if (ch >= '0' && ch <= '9')
-			v = ch - '0' + 52;
-		else if (ch == '+')
-			v = 62;
-		else if (ch == '/')
-			v = 63;
-		else if (ch == '=') {
-			pad++;
-			continue;
-		} else if (ch == ' ' || ch == '\t' || ch == '\r' || ch == '\n')
-			continue;
-		else
-			return false;
-		if (pad > 0)
-			return false;
-		acc = (acc << 6) | (uint32_t)v;
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			if (n == cap)
-				return false;
-			out[n++] = (uint8_t)(acc >> bits);
-		}
+	if (len == 0 || len > OC_BASE64_TEXT_MAX)
+		return false;
+	EVP_ENCODE_CTX *ctx = EVP_ENCODE_CTX_new();
+	if (ctx == NULL)
+		return false;
+	EVP_DecodeInit(ctx);
+	bool ok = EVP_DecodeUpdate(ctx, tmp, &n1, (const unsigned char *)s,
+	                           (int)len) >= 0 &&
+	          EVP_DecodeFinal(ctx, tmp + n1, &n2) == 1;
+	EVP_ENCODE_CTX_free(ctx);
+	size_t n = (size_t)n1 + (size_t)n2;
+	ok = ok && n > 0 && n <= cap;
+	if (ok) {
+		memcpy(out, tmp, n);
+		*outlen = n;
 	}
-	*outlen = n;
-	return pad <= 2 && n > 0;
+	return ok;
 }
 
 /* Decimal attribute NAME of the current element into *V. */

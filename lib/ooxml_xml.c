@@ -25,6 +25,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include <glib.h>
 #include <libxml/parser.h>
 #include <libxml/xmlreader.h>
 
@@ -456,43 +457,17 @@ ooxml_extlink_start(ooxml_ctx_t *c, xmlTextReaderPtr r, const char *local)
 
 /* ---- Flat OPC binary data --------------------------------------------- */
 
-/* The value of base64 digit CH, or -1. */
-static int
-ooxml_b64_digit(char ch)
-{
-	if (ch >= 'A' && ch <= 'Z')
-		return ch - 'A';
-	if (ch >= 'a' && ch <= 'z')
-		return ch - 'a' + 26;
-	if (ch >= '0' && ch <= '9')
-		return ch - '0' + 52;
-	return ch == '+' ? 62 : ch == '/' ? 63 : -1;
-}
-
-/* Decode base64 S (LEN bytes, other characters skipped, '=' ends it). */
+/* Decode base64 S (LEN bytes; GLib skips what is not base64). */
 static uint8_t *
 ooxml_base64(const char *s, size_t len, size_t *outlen)
 {
 	uint8_t *o = malloc(len / 4 * 3 + 3);
-	uint32_t acc = 0;
-	unsigned bits = 0;
-	size_t n = 0;
+	gint state = 0;
+	guint save = 0;
 
 	if (o == NULL)
 		return NULL;
-	for (size_t i = 0; i < len && s[i] != '='; i++) {
-		int v = ooxml_b64_digit(s[i]);
-
-		if (v < 0)
-			continue;
-		acc = (acc << 6 | (uint32_t)v) & 0xffffff;
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			o[n++] = (uint8_t)(acc >> bits);
-		}
-	}
-	*outlen = n;
+	*outlen = g_base64_decode_step(s, len, o, &state, &save);
 	return o;
 }
 
