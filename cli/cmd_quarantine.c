@@ -12,7 +12,7 @@
  *       envelope, verdict, findings with their explanations, attachment
  *       tree, the original header block (unfolded, one field a line) and
  *       the audit trail.  Everything from the message goes through
- *       termsafe.c.  Viewing is not an action: it adds no audit line.
+ *       termsafe.c.  It adds a "view" audit line, as the web page does.
  *   release ID... [--to ADDR]...   re-inject (common/release.c)
  *   delete ID...                   remove the bytes, keep the index row
  *   export ID                      the original bytes to stdout (never a
@@ -553,6 +553,12 @@ qcmd_show(qcmd_t *c)
 	if (e == NULL)
 		return 2;
 	int rc = 0;
+	/* who looked at held mail is on record, as on the web page; a store
+	 * this user may only read still shows it */
+	emg_status_t ast = emg_quarantine_audit_add(c->q, e->id, c->actor,
+	                                            "view", "");
+	if (ast != EMG_OK)
+		qcmd_failed(c, "audit", ast);
 	if (c->opt->json) {
 		qshow_entry_json(e);
 		emg_qentry_free(e);
