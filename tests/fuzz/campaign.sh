@@ -24,18 +24,32 @@
 # A reproducer is fixed in the code and then copied into
 # tests/fuzz/corpus/NAME/ so that make check replays it forever.
 # `campaign.sh WORKDIR merge` minimises each working corpus into the
-# replayed one (only inputs that add coverage are added).
+# replayed one (only inputs that add coverage are added);
+# `campaign.sh WORKDIR table` prints the ledger as tests/fuzz/README's
+# table.
 set -u
 
 srcdir=$(cd "$(dirname "$0")/../.." && pwd)
 if [ $# -lt 2 ]; then
-	echo "usage: $0 WORKDIR SECONDS_PER_TARGET [TARGET...] | $0 WORKDIR merge" >&2
+	echo "usage: $0 WORKDIR SECONDS_PER_TARGET [TARGET...] | $0 WORKDIR merge|table" >&2
 	exit 2
 fi
 work=$1; shift
 mode=$1; shift
 mkdir -p "$work/crashes" || exit 1
 work=$(cd "$work" && pwd)
+if [ "$mode" = table ]; then
+	# the ledger as tests/fuzz/README's table (Markdown)
+	awk -F'\t' 'NR > 1 { n[$2]++; w[$2] += $3; c[$2] += $4; e[$2] += $5;
+		if ($6 > v[$2]) v[$2] = $6; W += $3; C += $4 }
+	END { print "| target | runs | wall s | CPU s | CPU-hours | executions | coverage (edges) |"
+		print "|---|---|---|---|---|---|---|"
+		for (t in n) printf "| %s | %d | %d | %d | %.2f | %d | %d |\n", t, n[t], w[t], c[t], c[t] / 3600, e[t], v[t]
+		printf "| all | | %d | %d | %.2f | | |\n", W, C, C / 3600 }' \
+		"$work/ledger.tsv" | sort -t'|' -k2,2 | awk '/^\| target/ || /^\|---/ { h = h $0 "\n"; next } /^\| all/ { a = $0; next } { b = b $0 "\n" } END { printf "%s%s%s\n", h, b, a }'
+	exit 0
+fi
+
 jobs=${EMG_FUZZ_JOBS:-1}
 nice=${EMG_FUZZ_NICE:-19}
 timeout=${EMG_FUZZ_TIMEOUT:-60}
