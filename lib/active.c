@@ -658,7 +658,7 @@ active_html_check(emg_scan_t *scan, const emg_attachment_t *a)
 
 	active_html_tags(a->data, n, &h);
 	active_html_script(a->data, n, &h);
-	smuggle_scan(a->data, n, &sm);
+	smuggle_scan(a->data, a->size, &sm); /* all of it, as the walker */
 	if (h.password)
 		st = scan_emit_at(scan, a, "ACTIVE_HTML_CREDENTIAL_FORM",
 		                  "%s: password field%s%s", label,

@@ -9,6 +9,7 @@
 #define EMG_BYTES_H
 
 #include <ctype.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -23,11 +24,31 @@ bytes_find_ci(const uint8_t *h, size_t n, size_t from, const char *needle)
 
 	if (m == 0 || from > n || n - from < m)
 		return SIZE_MAX;
-	for (size_t i = from; i <= n - m; i++) {
-		if (tolower(h[i]) != needle[0])
-			continue;
-		if (strncasecmp((const char *)h + i, needle, m) == 0)
-			return i;
+	/* Candidates by memchr (vectorised) for each case of the first
+	 * byte: this runs over whole attachments, several times each.  The
+	 * next position of each case is kept until it is used, so each byte
+	 * is looked at a bounded number of times. */
+	uint8_t lo = (uint8_t)needle[0], up = (uint8_t)toupper(lo);
+	size_t last = n - m;
+	const uint8_t *next_lo = NULL, *next_up = NULL;
+	bool want_lo = true, want_up = up != lo;
+	for (size_t i = from; i <= last;) {
+		if (want_lo)
+			next_lo = memchr(h + i, lo, last + 1 - i);
+		if (want_up)
+			next_up = memchr(h + i, up, last + 1 - i);
+		want_lo = want_up = false;
+		const uint8_t *c = next_lo;
+		if (next_up != NULL && (c == NULL || next_up < c))
+			c = next_up;
+		if (c == NULL)
+			return SIZE_MAX;
+		size_t at = (size_t)(c - h);
+		if (strncasecmp((const char *)c, needle, m) == 0)
+			return at;
+		i = at + 1;
+		want_lo = c == next_lo;
+		want_up = c == next_up;
 	}
 	return SIZE_MAX;
 }

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "attachment.h"
+#include "bytes.h"
 #include "report.h"
 #include "smuggle.h"
 #include "testutil.h"
@@ -332,6 +333,33 @@ START_TEST(test_smuggle_depth_limit)
 }
 END_TEST
 
+/* bytes_find_ci (bytes.h), which every scan here runs on: both cases of
+ * the first byte interleaved, a candidate that fails just before a match,
+ * the edges, NUL bytes in the haystack. */
+START_TEST(test_smuggle_bytes_find_ci)
+{
+	static const uint8_t h[] = "dDdOWNLOAD dowNLoad\0download";
+	size_t n = sizeof(h) - 1;
+
+	ck_assert_uint_eq(bytes_find_ci(h, n, 0, "download"), 2);
+	ck_assert_uint_eq(bytes_find_ci(h, n, 3, "download"), 11);
+	ck_assert_uint_eq(bytes_find_ci(h, n, 12, "download"), 20);
+	ck_assert_uint_eq(bytes_find_ci(h, n, 21, "download"), SIZE_MAX);
+	ck_assert_uint_eq(bytes_find_ci(h, n, 0, "dd"), 0);
+	ck_assert_uint_eq(bytes_find_ci(h, n, 0, "d d"), 9);
+	ck_assert_uint_eq(bytes_find_ci(h, n, 0, "d  d"), SIZE_MAX);
+	ck_assert_uint_eq(bytes_find_ci(h, n, 0, "ad do"), 8);
+	ck_assert_uint_eq(bytes_find_ci(h, n, n, "d"), SIZE_MAX);
+	ck_assert_uint_eq(bytes_find_ci(h, n, n + 1, "d"), SIZE_MAX);
+	ck_assert_uint_eq(bytes_find_ci(h, 3, 0, "download"), SIZE_MAX);
+	ck_assert_uint_eq(bytes_find_ci(h, n, 0, "<"), SIZE_MAX);
+	ck_assert_uint_eq(bytes_find_ci((const uint8_t *)"a<b", 3, 0, "<"), 1);
+	ck_assert_int_eq(bytes_hexval('f'), 15);
+	ck_assert_int_eq(bytes_hexval('A'), 10);
+	ck_assert_int_eq(bytes_hexval('g'), -1);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -347,6 +375,7 @@ main(void)
 	tcase_add_test(tc, test_smuggle_decode_limit);
 	tcase_add_test(tc, test_smuggle_scanned);
 	tcase_add_test(tc, test_smuggle_depth_limit);
+	tcase_add_test(tc, test_smuggle_bytes_find_ci);
 	suite_add_tcase(s, tc);
 	return tu_run_suite(s);
 }
