@@ -35,7 +35,6 @@
 #include <sys/socket.h>
 #include <time.h>
 
-#include "bytes.h"
 #include "web.h"
 
 #define SERVER_SESSIONS_MAX 1024
@@ -488,51 +487,7 @@ web_login(web_req_t *r, const char *user, const char *password)
 	return WEB_LOGIN_OK;
 }
 
-/* ---- forms -------------------------------------------------------------- */
-
-/* Decode the form-encoded IN (N bytes) into OUT; false when it does not
- * fit. */
-static bool
-server_form_decode(const char *in, size_t n, char *out, size_t outlen)
-{
-	size_t o = 0;
-	for (size_t i = 0; i < n; i++) {
-		char c = in[i];
-		if (c == '+')
-			c = ' ';
-		else if (c == '%' && i + 2 < n && bytes_hexval((uint8_t)in[i + 1]) >= 0 &&
-		         bytes_hexval((uint8_t)in[i + 2]) >= 0) {
-			c = (char)(bytes_hexval((uint8_t)in[i + 1]) * 16 +
-			           bytes_hexval((uint8_t)in[i + 2]));
-			i += 2;
-		}
-		if (o + 1 >= outlen)
-			return false;
-		out[o++] = c;
-	}
-	out[o] = '\0';
-	return strlen(out) == o; /* a %00 ends nothing quietly */
-}
-
-bool
-web_form(const web_req_t *r, const char *name, char *out, size_t outlen)
-{
-	const char *p = r->body, *end = r->body + r->body_len;
-	size_t name_len = strlen(name);
-	while (p != NULL && p < end) {
-		const char *amp = memchr(p, '&', (size_t)(end - p));
-		const char *stop = amp != NULL ? amp : end;
-		const char *eq = memchr(p, '=', (size_t)(stop - p));
-		char key[64];
-		if (eq != NULL &&
-		    server_form_decode(p, (size_t)(eq - p), key, sizeof(key)) &&
-		    strlen(key) == name_len && memcmp(key, name, name_len) == 0)
-			return server_form_decode(
-			    eq + 1, (size_t)(stop - eq - 1), out, outlen);
-		p = amp != NULL ? amp + 1 : NULL;
-	}
-	return false;
-}
+/* ---- query arguments and CSRF ------------------------------------------- */
 
 const char *
 web_arg(const web_req_t *r, const char *name)
@@ -903,6 +858,8 @@ server_access(void *cls, struct MHD_Connection *conn, const char *url,
 	}
 	if (r->answered)
 		return MHD_YES;
+	if (r->post && !web_form_parse(r))
+		return MHD_NO;
 	return server_route(r);
 }
 
@@ -914,6 +871,7 @@ server_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	if (r == NULL)
 		return;
 	server_quarantine_put(r);
+	web_form_free(r);
 	if (r->body != NULL) {
 		OPENSSL_cleanse(r->body, r->body_len); /* may hold a password */
 		free(r->body);

@@ -1,10 +1,11 @@
 /*
  * web.h - emguard-web, the quarantine web page for IT staff: the
  * declarations shared by the server (server.c: daemon, routing, sessions,
- * CSRF, login limits), the pages (pages.c; the message page in
- * page_message.c), the texts in Japanese and English (i18n.c), the
- * bounded HTML output buffer (html.c) and the stylesheet (style.c).  An
- * entry's stored report is read with common/report_json.h.
+ * CSRF, login limits), the fields of a POST form (form.c), the pages
+ * (pages.c; the message page in page_message.c), the texts in Japanese
+ * and English (i18n.c), the bounded HTML output buffer (html.c) and the
+ * stylesheet (style.c).  An entry's stored report is read with
+ * common/report_json.h.
  *
  * Every page is rendered on the server into an html_t; nothing from a
  * message reaches the page except through html_text(), which escapes it.
@@ -185,6 +186,7 @@ extern const char web_style_css[];
 
 /* ---- server.c: one request ---------------------------------------------- */
 typedef struct web_server web_server_t;
+typedef struct web_form web_form_t;
 
 typedef struct web_req {
 	web_server_t *srv;
@@ -207,6 +209,7 @@ typedef struct web_req {
 	char *body; /* the POST body, NUL-terminated */
 	size_t body_len;
 	bool body_too_large;
+	web_form_t *form; /* its fields (form.c), once the body is whole */
 	emg_quarantine_t
 	    *q;        /* from the server's pool, while the request runs */
 	bool q_broken; /* closed instead of reused */
@@ -228,8 +231,13 @@ enum MHD_Result web_send_page(web_req_t *r, unsigned status, html_t *page);
 enum MHD_Result web_send_redirect(web_req_t *r, const char *location);
 /* The query argument NAME, or NULL. */
 const char *web_arg(const web_req_t *r, const char *name);
-/* The POST form field NAME, decoded, into OUT; false when absent or
- * longer than OUTLEN - 1. */
+/* ---- form.c: the fields of a POST body ----------------------------------- */
+/* Decode R's whole body into R->form; false only when memory runs out.  A
+ * body that is no form, or a broken one, gives no fields. */
+bool web_form_parse(web_req_t *r);
+void web_form_free(web_req_t *r);
+/* The POST form field NAME, decoded, into OUT; false when absent, holding
+ * a NUL byte or longer than OUTLEN - 1. */
 bool web_form(const web_req_t *r, const char *name, char *out, size_t outlen);
 /* The POST carries the session's CSRF token. */
 bool web_csrf_ok(const web_req_t *r);
