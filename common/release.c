@@ -1038,8 +1038,9 @@ release_entry_send(emg_quarantine_t *q, const emg_qentry_t *e,
 		return st;
 	}
 	char token[512], header[sizeof(token) + 32];
-	st = emg_quarantine_release_token(q, e, actor, (int64_t)time(NULL),
-	                                  token, sizeof(token));
+	st = emg_quarantine_release_token(q, e, data, len, actor,
+	                                  (int64_t)time(NULL), token,
+	                                  sizeof(token));
 	if (st != EMG_OK) {
 		release_msg(
 		    result, result_len, "cannot make the release token: %s",

@@ -359,17 +359,23 @@ unsigned emg_quarantine_retention_days(const emg_config_t *cfg);
 /* Validity of a token in seconds: a release may wait in a queue. */
 #define EMG_RELEASE_TOKEN_TTL (7 * 24 * 3600)
 
-/* The value of the release header for entry E by ACTOR at NOW, into BUF. */
+/* The value of the release header for entry E, whose stored bytes are
+ * MSG (MSG_LEN), by ACTOR at NOW, into BUF. */
 emg_status_t emg_quarantine_release_token(emg_quarantine_t *q,
                                           const emg_qentry_t *e,
+                                          const void *msg, size_t msg_len,
                                           const char *actor, int64_t now,
                                           char *buf, size_t len);
 /* True in *VALID when VALUE is a token this DataStore made, younger than
  * EMG_RELEASE_TOKEN_TTL at NOW, for a message whose Message-ID (without
- * <>) is MESSAGE_ID.  ID (may be NULL) gets the entry id. */
+ * <>) is MESSAGE_ID and whose body is that of the released entry: MSG
+ * (MSG_LEN) is the message as it arrived again, and its body is compared
+ * after line ends and trailing empty lines are made canonical.  ID (may be
+ * NULL) gets the entry id. */
 emg_status_t emg_quarantine_release_verify(emg_quarantine_t *q,
                                            const char *value,
                                            const char *message_id,
+                                           const void *msg, size_t msg_len,
                                            int64_t now, bool *valid,
                                            char id[EMG_QID_MAX]);
 

@@ -8,14 +8,23 @@
  * needs MTA configuration and does nothing for `sendmail` re-injection.
  * Instead the release adds one header (EMG_RELEASE_HEADER):
  *
- *     v1; id=20261122-3fa9c01d7e4b; by=web:yamada; t=1795000000; mac=HEX
+ *     v2; id=20261122-3fa9c01d7e4b; by=web:yamada; t=1795000000; mac=HEX
  *
  * where mac is HMAC-SHA256 under a key kept in the DataStore (table
  * quarantine_secret, made once from RAND_bytes) over the entry id, the
- * actor, the time and the Message-ID of the message.  Only someone who can
- * read the DataStore can make one; binding the Message-ID means a token
- * copied from a released message does not pass another message, and the
- * time bounds how long a copy is any good.
+ * actor, the time, the Message-ID and a digest of the body of the
+ * message.  Only someone who can read the DataStore can make one.  A
+ * token copied out of a released message (a forward keeps the header)
+ * passes nothing but that same body under that same Message-ID, which a
+ * person has already let through; v1 tokens, bound to the Message-ID
+ * alone, would have passed any body and are no longer accepted.  The time
+ * bounds how long a copy is any good.
+ *
+ * The body digest is over a canonical form that survives re-injection:
+ * the bytes after the first empty line, each line ended by LF whether it
+ * came with CRLF or LF (the milter sees CRLF, sendmail(1) reads LF), and
+ * the empty lines at the end left out (an MTA adds a final line end where
+ * one was missing), as DKIM's "simple" body canonicalization does.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -24,6 +33,7 @@
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/sha.h>
 #include <openssl/params.h>
 #include <openssl/rand.h>
 
@@ -137,17 +147,57 @@ token_key(emg_quarantine_t *q, unsigned char key[TOKEN_KEY_LEN])
 	return EMG_OK;
 }
 
+/* The digest of the canonical body of MSG (LEN bytes) into OUT as hex;
+ * see the header comment. */
+static emg_status_t
+token_body_digest(const void *msg, size_t len,
+                  char out[2 * SHA256_DIGEST_LENGTH + 1])
+{
+	const char *p = msg, *end = p + len;
+	bool in_body = false;
+	size_t empty = 0; /* empty lines held back until text follows */
+	unsigned char md[SHA256_DIGEST_LENGTH];
+	unsigned int md_len = 0;
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	bool ok =
+	    ctx != NULL && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) == 1;
+	while (ok && p != NULL && p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t n = (size_t)((nl ? nl : end) - p);
+		if (n > 0 && p[n - 1] == '\r')
+			n--;
+		if (!in_body)
+			in_body = n == 0;
+		else if (n == 0)
+			empty++;
+		else {
+			for (; ok && empty > 0; empty--)
+				ok = EVP_DigestUpdate(ctx, "\n", 1) == 1;
+			ok = ok && EVP_DigestUpdate(ctx, p, n) == 1 &&
+			     EVP_DigestUpdate(ctx, "\n", 1) == 1;
+		}
+		p = nl ? nl + 1 : NULL;
+	}
+	ok = ok && EVP_DigestFinal_ex(ctx, md, &md_len) == 1 &&
+	     md_len == sizeof(md);
+	EVP_MD_CTX_free(ctx);
+	if (!ok)
+		return EMG_EDEP;
+	token_hex(md, sizeof(md), out);
+	return EMG_OK;
+}
+
 /* MAC over the fields, each on its own line, so that no two field lists
  * give the same input. */
 static emg_status_t
 token_mac(const unsigned char key[TOKEN_KEY_LEN], const char *id,
           const char *actor, int64_t t, const char *message_id,
-          unsigned char mac[TOKEN_MAC_LEN])
+          const char *body_digest, unsigned char mac[TOKEN_MAC_LEN])
 {
 	char stamp[24];
 	snprintf(stamp, sizeof(stamp), "%" PRId64, t);
-	const char *parts[] = {"emguard-release-v1", id, actor, stamp,
-	                       message_id ? message_id : ""};
+	const char *parts[] = {"emguard-release-v2", id, actor, stamp,
+	                       message_id ? message_id : "", body_digest};
 	EVP_MAC *alg = EVP_MAC_fetch(NULL, "HMAC", NULL);
 	EVP_MAC_CTX *mctx = alg ? EVP_MAC_CTX_new(alg) : NULL;
 	OSSL_PARAM params[] = {
@@ -200,25 +250,29 @@ token_id_ok(const char *id, size_t len)
 
 emg_status_t
 emg_quarantine_release_token(emg_quarantine_t *q, const emg_qentry_t *e,
+                             const void *msg, size_t msg_len,
                              const char *actor, int64_t now, char *buf,
                              size_t len)
 {
 	unsigned char key[TOKEN_KEY_LEN], mac[TOKEN_MAC_LEN];
 	char who[TOKEN_ACTOR_MAX + 1], machex[2 * TOKEN_MAC_LEN + 1];
+	char body[2 * SHA256_DIGEST_LENGTH + 1];
 
 	if (q == NULL || e == NULL || buf == NULL || len == 0 ||
-	    !token_id_ok(e->id, strlen(e->id)))
+	    (msg == NULL && msg_len > 0) || !token_id_ok(e->id, strlen(e->id)))
 		return EMG_EINVAL;
 	token_actor(actor, who, sizeof(who));
+	if (token_body_digest(msg, msg_len, body) != EMG_OK)
+		return quarantine_fail(q, EMG_EDEP, "SHA-256 failed");
 	emg_status_t st = token_key(q, key);
 	if (st != EMG_OK)
 		return st;
-	st = token_mac(key, e->id, who, now, e->message_id, mac);
+	st = token_mac(key, e->id, who, now, e->message_id, body, mac);
 	OPENSSL_cleanse(key, sizeof(key));
 	if (st != EMG_OK)
 		return quarantine_fail(q, st, "HMAC failed");
 	token_hex(mac, sizeof(mac), machex);
-	int n = snprintf(buf, len, "v1; id=%s; by=%s; t=%" PRId64 "; mac=%s",
+	int n = snprintf(buf, len, "v2; id=%s; by=%s; t=%" PRId64 "; mac=%s",
 	                 e->id, who, now, machex);
 	if (n < 0 || (size_t)n >= len)
 		return quarantine_fail(
@@ -254,11 +308,13 @@ token_field(const char *value, const char *name, size_t *len)
 
 emg_status_t
 emg_quarantine_release_verify(emg_quarantine_t *q, const char *value,
-                              const char *message_id, int64_t now, bool *valid,
+                              const char *message_id, const void *msg,
+                              size_t msg_len, int64_t now, bool *valid,
                               char id[EMG_QID_MAX])
 {
 	size_t id_len = 0, by_len = 0, t_len = 0, mac_len = 0;
 	char idbuf[EMG_QID_MAX], who[TOKEN_ACTOR_MAX + 1], stamp[24];
+	char body[2 * SHA256_DIGEST_LENGTH + 1];
 	unsigned char key[TOKEN_KEY_LEN], want[TOKEN_MAC_LEN],
 	    got[TOKEN_MAC_LEN];
 
@@ -267,11 +323,11 @@ emg_quarantine_release_verify(emg_quarantine_t *q, const char *value,
 	*valid = false;
 	if (id != NULL)
 		id[0] = '\0';
-	if (q == NULL || value == NULL)
+	if (q == NULL || value == NULL || (msg == NULL && msg_len > 0))
 		return EMG_EINVAL;
 	while (*value == ' ' || *value == '\t')
 		value++;
-	if (strlen(value) > TOKEN_VALUE_MAX || strncmp(value, "v1;", 3) != 0)
+	if (strlen(value) > TOKEN_VALUE_MAX || strncmp(value, "v2;", 3) != 0)
 		return EMG_OK;
 	const char *f_id = token_field(value, "id", &id_len);
 	const char *f_by = token_field(value, "by", &by_len);
@@ -294,10 +350,12 @@ emg_quarantine_release_verify(emg_quarantine_t *q, const char *value,
 	    t < now - EMG_RELEASE_TOKEN_TTL)
 		return EMG_OK;
 
+	if (token_body_digest(msg, msg_len, body) != EMG_OK)
+		return quarantine_fail(q, EMG_EDEP, "SHA-256 failed");
 	emg_status_t st = token_key(q, key);
 	if (st != EMG_OK)
 		return st;
-	st = token_mac(key, idbuf, who, (int64_t)t, message_id, want);
+	st = token_mac(key, idbuf, who, (int64_t)t, message_id, body, want);
 	OPENSSL_cleanse(key, sizeof(key));
 	if (st != EMG_OK)
 		return quarantine_fail(q, st, "HMAC failed");

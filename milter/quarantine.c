@@ -217,8 +217,16 @@ quarantine_release_valid(milter_conn_t *c, const emg_report_t *report,
 		snprintf(err, errlen, "release token: no Message-ID to check");
 		return false;
 	}
-	emg_quarantine_t *q = NULL;
+	const void *data = NULL;
+	size_t len = 0;
 	char oerr[512] = "";
+	if (msgbuf_view(&m->buf, &data, &len, oerr, sizeof(oerr)) != EMG_OK) {
+		snprintf(err, errlen,
+		         "release token not checked (counted invalid): %s",
+		         oerr);
+		return false;
+	}
+	emg_quarantine_t *q = NULL;
 	emg_status_t st =
 	    snapshot_quarantine_get(m->snap, &q, oerr, sizeof(oerr));
 	if (st != EMG_OK) {
@@ -229,7 +237,7 @@ quarantine_release_valid(milter_conn_t *c, const emg_report_t *report,
 		return false;
 	}
 	bool valid = false;
-	st = emg_quarantine_release_verify(q, m->release_token, mid,
+	st = emg_quarantine_release_verify(q, m->release_token, mid, data, len,
 	                                   (int64_t)time(NULL), &valid, id);
 	if (st != EMG_OK) {
 		snprintf(err, errlen,

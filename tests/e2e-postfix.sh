@@ -671,7 +671,7 @@ if delivered qstore; then
 	expect "release: X-Emguard-Action: released" \
 		test "$(hdr X-Emguard-Action)" = released
 	expect "release: one X-Emguard-Released header naming $id1" \
-		like "v1; id=$id1; *" "$(hdr X-Emguard-Released)"
+		like "v2; id=$id1; *" "$(hdr X-Emguard-Released)"
 	expect "release: byte-identical to the original but for trace and X-Emguard-* fields" \
 		e2e same "$T/msg/qstore.eml" "$file" lf
 	expect "release: the milter logs released=$id1" \

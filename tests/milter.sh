@@ -318,8 +318,14 @@ case_ "the token copied onto another Message-ID: removed, quarantined" \
 	release -D "msg=$TMP/copied.eml" -D want=invalid -D qid=REL3
 expect "... logged as invalid" \
 	test "$(logged 'REL3: .* action=quarantine .* error=release token invalid')" -eq 1
+{ cat "$TMP/sendmail.eml"; printf 'Please open the attached invoice.\r\n'; } \
+	>"$TMP/otherbody.eml"
+case_ "the token copied onto another body, same Message-ID: removed, quarantined" \
+	release -D "msg=$TMP/otherbody.eml" -D want=invalid -D qid=REL3B
+expect "... logged as invalid" \
+	test "$(logged 'REL3B: .* action=quarantine .* error=release token invalid')" -eq 1
 case_ "a forged token: removed, quarantined" store -D want=both -D qid=REL4 \
-	-D "token=v1; id=20240101-0123456789ab; by=cli:root; t=$(date +%s); mac=$(printf '%064d' 0)"
+	-D "token=v2; id=20240101-0123456789ab; by=cli:root; t=$(date +%s); mac=$(printf '%064d' 0)"
 expect "... logged as invalid" \
 	test "$(logged 'REL4: .* error=release token invalid')" -eq 1
 

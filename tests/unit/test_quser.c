@@ -214,15 +214,40 @@ entry(const char *id, const char *message_id)
 	return e;
 }
 
+/* The message a token is made for, and how it comes back through the
+ * milter: CRLF line ends, other headers, a final line end added. */
+static const char token_msg[] = "Message-ID: <abc@partner.test>\n"
+                                "Subject: invoice\n"
+                                "\n"
+                                "Dear Suzuki,\n"
+                                "\n"
+                                "the invoice is attached.";
+static const char token_msg_back[] = "Received: from localhost\r\n"
+                                     "Message-ID: <abc@partner.test>\r\n"
+                                     "Subject: invoice\r\n"
+                                     "\r\n"
+                                     "Dear Suzuki,\r\n"
+                                     "\r\n"
+                                     "the invoice is attached.\r\n"
+                                     "\r\n";
+
+static bool
+token_ok_msg(emg_quarantine_t *q, const char *value, const char *msgid,
+             const char *msg, int64_t now, char *id)
+{
+	bool valid = true;
+	ck_assert_int_eq(emg_quarantine_release_verify(q, value, msgid, msg,
+	                                               strlen(msg), now, &valid,
+	                                               id),
+	                 EMG_OK);
+	return valid;
+}
+
 static bool
 token_ok(emg_quarantine_t *q, const char *value, const char *msgid, int64_t now,
          char *id)
 {
-	bool valid = true;
-	ck_assert_int_eq(
-	    emg_quarantine_release_verify(q, value, msgid, now, &valid, id),
-	    EMG_OK);
-	return valid;
+	return token_ok_msg(q, value, msgid, token_msg_back, now, id);
 }
 
 START_TEST(test_token)
@@ -234,10 +259,11 @@ START_TEST(test_token)
 	int64_t now = 1795000000;
 	char tok[512], id[EMG_QID_MAX];
 
-	ck_assert_int_eq(emg_quarantine_release_token(q, &en, "web:yamada; x=1",
-	                                              now, tok, sizeof(tok)),
+	ck_assert_int_eq(emg_quarantine_release_token(
+	                     q, &en, token_msg, strlen(token_msg),
+	                     "web:yamada; x=1", now, tok, sizeof(tok)),
 	                 EMG_OK);
-	const char *want = "v1; id=20261122-3fa9c01d7e4b; by=web:yamada__x_1; "
+	const char *want = "v2; id=20261122-3fa9c01d7e4b; by=web:yamada__x_1; "
 	                   "t=1795000000; mac=";
 	ck_assert_msg(strncmp(tok, want, strlen(want)) == 0, "%s", tok);
 	ck_assert_uint_eq(strlen(tok), strlen(want) + 64);
@@ -254,6 +280,30 @@ START_TEST(test_token)
 	/* another message's Message-ID */
 	ck_assert(!token_ok(q, tok, "other@partner.test", now, NULL));
 	ck_assert(!token_ok(q, tok, NULL, now, NULL));
+	/* the same body as stored, LF and no final line end: valid */
+	ck_assert(token_ok_msg(q, tok, "abc@partner.test", token_msg, now,
+	                       NULL));
+	/* a token copied into another body under the same Message-ID, a
+	 * changed line, a line more, no body at all: invalid */
+	ck_assert(!token_ok_msg(q, tok, "abc@partner.test",
+	                        "Message-ID: <abc@partner.test>\r\n\r\n"
+	                        "Please open the attached invoice.zip\r\n",
+	                        now, NULL));
+	ck_assert(!token_ok_msg(q, tok, "abc@partner.test",
+	                        "Subject: invoice\n\nDear Suzuki,\n\n"
+	                        "the invoice is attached!\n",
+	                        now, NULL));
+	ck_assert(!token_ok_msg(q, tok, "abc@partner.test",
+	                        "Subject: invoice\n\nDear Suzuki,\n\n"
+	                        "the invoice is attached.\nP.S.\n",
+	                        now, NULL));
+	ck_assert(!token_ok_msg(q, tok, "abc@partner.test",
+	                        "Subject: invoice\n", now, NULL));
+	/* empty lines inside the body count, only trailing ones do not */
+	ck_assert(!token_ok_msg(q, tok, "abc@partner.test",
+	                        "Subject: invoice\n\nDear Suzuki,\n"
+	                        "the invoice is attached.\n",
+	                        now, NULL));
 
 	/* any changed field breaks it */
 	char bad[512];
@@ -274,12 +324,13 @@ START_TEST(test_token)
 	/* garbage is a "no", never an error */
 	static const char *const junk[] = {
 	    "",
-	    "v1;",
-	    "v2; id=20261122-3fa9c01d7e4b; by=a; t=1; mac=00",
-	    "v1; id=../../etc; by=a; t=1795000000; mac=00",
-	    "v1; id=20261122-3fa9c01d7e4b; by=a; t=x; mac=00",
-	    "v1; id=20261122-3fa9c01d7e4b; by=a; t=1795000000; mac=zz",
-	    "v1; id=20261122-3fa9c01d7e4b; by=; t=1795000000; mac=00"};
+	    "v2;",
+	    "v1; id=20261122-3fa9c01d7e4b; by=a; t=1; mac=00",
+	    "v3; id=20261122-3fa9c01d7e4b; by=a; t=1; mac=00",
+	    "v2; id=../../etc; by=a; t=1795000000; mac=00",
+	    "v2; id=20261122-3fa9c01d7e4b; by=a; t=x; mac=00",
+	    "v2; id=20261122-3fa9c01d7e4b; by=a; t=1795000000; mac=zz",
+	    "v2; id=20261122-3fa9c01d7e4b; by=; t=1795000000; mac=00"};
 	for (size_t i = 0; i < sizeof(junk) / sizeof(junk[0]); i++)
 		ck_assert(!token_ok(q, junk[i], "abc@partner.test", now, NULL));
 
@@ -303,7 +354,8 @@ START_TEST(test_token)
 	    EMG_OK);
 	bool valid = true;
 	ck_assert_int_eq(emg_quarantine_release_verify(
-	                     q, tok, "abc@partner.test", now, &valid, NULL),
+	                     q, tok, "abc@partner.test", token_msg,
+	                     strlen(token_msg), now, &valid, NULL),
 	                 EMG_EIO);
 	ck_assert(!valid);
 	ck_assert_ptr_nonnull(strstr(emg_quarantine_error(q), "damaged"));
@@ -320,18 +372,23 @@ START_TEST(test_token_no_message_id)
 	emg_quarantine_t *q = env_open(&e);
 	emg_qentry_t en = entry("20261122-000000000001", "");
 	char tok[512];
-	ck_assert_int_eq(emg_quarantine_release_token(q, &en, "cli:root", 100,
-	                                              tok, sizeof(tok)),
+	ck_assert_int_eq(emg_quarantine_release_token(q, &en, token_msg,
+	                                              strlen(token_msg),
+	                                              "cli:root", 100, tok,
+	                                              sizeof(tok)),
 	                 EMG_OK);
 	ck_assert(token_ok(q, tok, "", 100, NULL));
 	ck_assert(token_ok(q, tok, NULL, 100, NULL));
 	ck_assert(!token_ok(q, tok, "x@y.test", 100, NULL));
-	ck_assert_int_eq(
-	    emg_quarantine_release_token(q, &en, "cli:root", 100, tok, 20),
-	    EMG_ELIMIT);
+	ck_assert_int_eq(emg_quarantine_release_token(q, &en, token_msg,
+	                                              strlen(token_msg),
+	                                              "cli:root", 100, tok, 20),
+	                 EMG_ELIMIT);
 	emg_qentry_t bad = entry("../etc/passwd", "x");
-	ck_assert_int_eq(emg_quarantine_release_token(q, &bad, "cli:root", 100,
-	                                              tok, sizeof(tok)),
+	ck_assert_int_eq(emg_quarantine_release_token(q, &bad, token_msg,
+	                                              strlen(token_msg),
+	                                              "cli:root", 100, tok,
+	                                              sizeof(tok)),
 	                 EMG_EINVAL);
 	emg_quarantine_close(q);
 	env_done(&e);
