@@ -5,8 +5,9 @@
  * The page is read as bytes, not parsed as HTML or run as JavaScript: the
  * shapes looked for are those of the smuggling kits seen in Qakbot,
  * IcedID and Emotet campaigns since 2022 (a base64 literal, atob, a Blob,
- * createObjectURL or msSaveOrOpenBlob, an <a download> clicked by script).
- * Script string literals are read inside <script> elements only; a quote
+ * createObjectURL or msSaveOrOpenBlob, an <a download> clicked by script),
+ * and the byte lists some kits use instead of base64.  Script string
+ * literals and lists are read inside <script> elements only; a quote
  * that is not closed on its line (an apostrophe in a comment) is not a
  * literal.  Every search is bounded (SMUGGLE_*_MAX) and every scan is
  * linear in the page.  Decoding is GLib's base64 decoder, which skips what
@@ -65,6 +66,13 @@ smuggle_skip_space(const uint8_t *p, size_t n, size_t i)
 	return i;
 }
 
+/* The bytes P decodes to, at most. */
+static size_t
+smuggle_size(const smuggle_payload_t *p)
+{
+	return p->numbers ? p->chars : p->chars / 4 * 3 + 3;
+}
+
 /* Keep P among the longest SMUGGLE_PAYLOADS_MAX payloads of S. */
 static void
 smuggle_keep(smuggle_t *s, const smuggle_payload_t *p)
@@ -72,13 +80,13 @@ smuggle_keep(smuggle_t *s, const smuggle_payload_t *p)
 	size_t i = s->n_payloads;
 
 	if (i == SMUGGLE_PAYLOADS_MAX) {
-		if (p->chars <= s->payload[i - 1].chars)
+		if (smuggle_size(p) <= smuggle_size(&s->payload[i - 1]))
 			return;
 		i--; /* the shortest gives way */
 	} else {
 		s->n_payloads++;
 	}
-	while (i > 0 && s->payload[i - 1].chars < p->chars) {
+	while (i > 0 && smuggle_size(&s->payload[i - 1]) < smuggle_size(p)) {
 		s->payload[i] = s->payload[i - 1];
 		i--;
 	}
@@ -367,6 +375,66 @@ smuggle_literals(const uint8_t *p, size_t a, size_t b, smuggle_t *s)
 	smuggle_chain_close(&ch, s);
 }
 
+/* The byte value at P[*I] (decimal up to 255, or 0x and one or two hex
+ * digits), *I moved past it; false for anything else, a float or a word
+ * that starts with digits included. */
+static bool
+smuggle_number(const uint8_t *p, size_t n, size_t *i, uint8_t *v)
+{
+	size_t j = *i;
+	unsigned value = 0, digits = 0;
+
+	if (j + 2 < n && p[j] == '0' && (p[j + 1] == 'x' || p[j + 1] == 'X')) {
+		for (j += 2; j < n && digits < 3 && bytes_hexval(p[j]) >= 0;
+		     j++, digits++)
+			value = value * 16 + (unsigned)bytes_hexval(p[j]);
+		if (digits == 0 || digits > 2)
+			return false;
+	} else {
+		for (; j < n && digits < 4 && p[j] >= '0' && p[j] <= '9';
+		     j++, digits++)
+			value = value * 10 + (unsigned)(p[j] - '0');
+		if (digits == 0 || digits > 3 || value > 255)
+			return false;
+	}
+	if (j < n && (smuggle_ident_char(p[j]) || p[j] == '.'))
+		return false;
+	*v = (uint8_t)value;
+	*i = j;
+	return true;
+}
+
+/* The lists of byte values of the script in P[A..B): between [ and ] (an
+ * array for a Uint8Array) or ( and ) (String.fromCharCode's arguments),
+ * at least SMUGGLE_MIN_NUMBERS numbers separated by commas. */
+static void
+smuggle_numbers(const uint8_t *p, size_t a, size_t b, smuggle_t *s)
+{
+	for (size_t i = a; i < b; i++) {
+		if (p[i] != '[' && p[i] != '(')
+			continue;
+		uint8_t close = p[i] == '[' ? ']' : ')', v;
+		size_t j = i + 1, count = 0;
+		for (;;) {
+			j = smuggle_skip_space(p, b, j);
+			if (!smuggle_number(p, b, &j, &v))
+				break;
+			count++;
+			j = smuggle_skip_space(p, b, j);
+			if (j >= b || p[j] != ',')
+				break;
+			j++;
+		}
+		if (count >= SMUGGLE_MIN_NUMBERS && j < b && p[j] == close)
+			smuggle_keep(s, &(smuggle_payload_t){.off = i + 1,
+			                                     .len = j - i - 1,
+			                                     .chars = count,
+			                                     .numbers = true});
+		if (count > 0) /* each byte is read once */
+			i = j - 1;
+	}
+}
+
 static void
 smuggle_scripts(const uint8_t *p, size_t n, smuggle_t *s)
 {
@@ -384,6 +452,7 @@ smuggle_scripts(const uint8_t *p, size_t n, smuggle_t *s)
 		if (end == SIZE_MAX)
 			end = n;
 		smuggle_literals(p, body, end, s);
+		smuggle_numbers(p, body, end, s);
 		at = end;
 	}
 }
@@ -482,6 +551,30 @@ smuggle_delivers(const smuggle_t *s)
 	       (s->download && (s->object_url || data));
 }
 
+/* The COUNT byte values listed in P[0..N) into a new buffer. */
+static emg_status_t
+smuggle_decode_numbers(const uint8_t *p, size_t n, size_t count, size_t max,
+                       uint8_t **out, size_t *outlen)
+{
+	if (count > max)
+		return EMG_ELIMIT;
+	if (count == 0)
+		return EMG_EPARSE;
+	uint8_t *buf = malloc(count);
+	if (buf == NULL)
+		return EMG_ENOMEM;
+	size_t got = 0;
+	for (size_t i = 0; i < n && got < count;) {
+		if (!smuggle_number(p, n, &i, &buf[got]))
+			i++; /* a comma or white space */
+		else
+			got++;
+	}
+	*out = buf;
+	*outlen = got;
+	return EMG_OK;
+}
+
 emg_status_t
 smuggle_decode(const uint8_t *html, size_t len, const smuggle_payload_t *p,
                size_t max, uint8_t **out, size_t *outlen)
@@ -490,6 +583,9 @@ smuggle_decode(const uint8_t *html, size_t len, const smuggle_payload_t *p,
 	*outlen = 0;
 	if (p->off > len || p->len > len - p->off || p->chars > p->len)
 		return EMG_EINVAL;
+	if (p->numbers)
+		return smuggle_decode_numbers(html + p->off, p->len, p->chars,
+		                              max, out, outlen);
 	if (p->chars / 4 * 3 > max)
 		return EMG_ELIMIT;
 	/* GLib's bound for one call, which holds for the sum of calls too:

@@ -10,9 +10,11 @@
  * mechanism (ACTIVE_HTML_SMUGGLING).
  *
  * Recognised: base64 in script string literals, also split into pieces
- * joined with + or listed in an array; base64 data: URIs anywhere.  Not
- * recognised (written in the finding as "payload not decoded"): payloads
- * built from number arrays, reversed or XOR-ed strings.
+ * joined with + or listed in an array; base64 data: URIs anywhere; lists
+ * of byte values in a script (new Uint8Array([80,75,3,4,...]),
+ * String.fromCharCode(0x50,0x4b,...)), decimal or hex.  Not recognised
+ * (written in the finding as "payload not decoded"): reversed or XOR-ed
+ * strings, bytes computed by script.
  */
 #ifndef EMG_SMUGGLE_H
 #define EMG_SMUGGLE_H
@@ -26,15 +28,18 @@
 /* Payloads kept per page (the longest), and bytes of a file name. */
 #define SMUGGLE_PAYLOADS_MAX 4
 #define SMUGGLE_NAME_MAX 256
-/* Fewer base64 characters than this are not a file worth decoding. */
+/* Fewer base64 characters, or byte values in a list, than this are not a
+ * file worth decoding. */
 #define SMUGGLE_MIN_CHARS 64
+#define SMUGGLE_MIN_NUMBERS 48
 
 /* One encoded payload: OFF and LEN delimit its text in the page (for a
  * script, the literals with the quotes and separators between them). */
 typedef struct smuggle_payload {
 	size_t off, len;
-	size_t chars;  /* base64 characters in it */
-	bool data_uri; /* a data: URI's data (else script literals) */
+	size_t chars;  /* base64 characters in it, or numbers in the list */
+	bool data_uri; /* a data: URI's data */
+	bool numbers;  /* a script's list of byte values (else literals) */
 	char type[64]; /* a data: URI's media type, or "" */
 } smuggle_payload_t;
 
@@ -48,8 +53,8 @@ typedef struct smuggle {
 	size_t n_payloads;
 } smuggle_t;
 
-/* Look at LEN bytes of HTML (or SVG).  Script literals count as payloads
- * only when a script builds a file (a Blob, createObjectURL,
+/* Look at LEN bytes of HTML (or SVG).  Script literals and number lists
+ * count as payloads only when a script builds a file (a Blob, createObjectURL,
  * msSaveOrOpenBlob); data: URIs of
  * anything but images, fonts, audio, video and style sheets always do. */
 void smuggle_scan(const uint8_t *html, size_t len, smuggle_t *out);

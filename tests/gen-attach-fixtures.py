@@ -848,6 +848,24 @@ def html_smuggling_iso(n=37):
         ["請求書.html", "請求書.iso"]
 
 
+@fixture(must=[SMUGGLING, SCRIPT], action="quarantine")
+def html_smuggling_numbers(n=39):
+    """The kits that avoid base64: the same ZIP holding invoice.js as a
+    Uint8Array of decimal byte values, handed out through createObjectURL
+    and an <a download> as 請求書.zip."""
+    data = zip_stored([INVOICE_JS])
+    rows = ",\r\n".join(",".join(str(b) for b in data[i:i + 32])
+                         for i in range(0, len(data), 32))
+    script = ("var bytes = new Uint8Array([\r\n%s]);\r\n"
+              "var blob = new Blob([bytes], {type: 'application/zip'});\r\n"
+              "var a = document.createElement('a');\r\n"
+              "a.href = URL.createObjectURL(blob);\r\n"
+              "a.download = '請求書.zip'; a.click();\r\n" % rows)
+    html = smuggling_page("請求書", script)
+    return lure(n, "請求書", BODY_HEAD + BODY_TAIL,
+                [attachment(html, "text/html", "請求書.html")])
+
+
 @fixture(must_not=[ACTIVE, ANY_ATTACH], action="accept")
 def html_saved_page_images(n=38):
     """Not smuggling: a saved web page from a partner with its logo and a

@@ -97,6 +97,85 @@ START_TEST(test_smuggle_blob_split_literals)
 }
 END_TEST
 
+/* "80,75,3,4,..." or "0x50, 0x4b, ...": LEN bytes of DATA as a list. */
+static GString *
+number_list(const uint8_t *data, size_t len, bool hex)
+{
+	GString *g = g_string_new(NULL);
+	for (size_t i = 0; i < len; i++)
+		g_string_append_printf(g, hex ? "%s0x%02X" : "%s%u",
+		                       i ? (i % 16 ? "," : ",\n ") : "",
+		                       data[i]);
+	return g;
+}
+
+START_TEST(test_smuggle_number_lists)
+{
+	/* A Uint8Array of decimal byte values (with a trailing comma) and
+	 * String.fromCharCode with hex: both decoded; the longer first. */
+	uint8_t zip[100], exe[60];
+	for (size_t i = 0; i < sizeof(zip); i++)
+		zip[i] = (uint8_t)(i * 7 + 3);
+	memcpy(zip, "PK\3\4", 4);
+	for (size_t i = 0; i < sizeof(exe); i++)
+		exe[i] = (uint8_t)(255 - i);
+	memcpy(exe, "MZ", 2);
+	GString *dec = number_list(zip, sizeof(zip), false);
+	GString *hex = number_list(exe, sizeof(exe), true);
+	char *html = g_strdup_printf(
+	    "<script>var z = new Uint8Array([ %s, ]);\n"
+	    "var e = String.fromCharCode(%s);\n"
+	    "var b = new Blob([z], {type: 'application/zip'});\n"
+	    "navigator.msSaveOrOpenBlob(b, 'scan.zip');</script>",
+	    dec->str, hex->str);
+	smuggle_t s;
+
+	scan_str(html, &s);
+	ck_assert(smuggle_delivers(&s));
+	ck_assert_uint_eq(s.n_payloads, 2);
+	ck_assert(s.payload[0].numbers && s.payload[1].numbers);
+	ck_assert_uint_eq(s.payload[0].chars, sizeof(zip));
+	assert_decodes(html, &s, 0, (const char *)zip, sizeof(zip));
+	assert_decodes(html, &s, 1, (const char *)exe, sizeof(exe));
+	/* the decode limit holds for lists too */
+	uint8_t *out = NULL;
+	size_t n = 0;
+	ck_assert_int_eq(smuggle_decode((const uint8_t *)html, strlen(html),
+	                                &s.payload[0], sizeof(zip) - 1, &out,
+	                                &n),
+	                 EMG_ELIMIT);
+	ck_assert_ptr_null(out);
+	g_free(html);
+
+	/* Not byte lists: values over 255, floats, CSS sizes, a short list,
+	 * numbers outside a script; nor any list when no script builds a
+	 * file. */
+	GString *g = g_string_new("<script>var b = new Blob([x]);"
+	                          "URL.createObjectURL(b);\nvar big = [");
+	for (int i = 0; i < 60; i++)
+		g_string_append_printf(g, "%s%d", i ? "," : "", 200 + i);
+	g_string_append(g, "];\nvar f = [");
+	for (int i = 0; i < 60; i++)
+		g_string_append_printf(g, "%s%d.5", i ? "," : "", i);
+	g_string_append(g, "];\nvar c = [");
+	for (int i = 0; i < 60; i++)
+		g_string_append_printf(g, "%s%dpx", i ? "," : "", i);
+	g_string_append(g, "];\nvar few = [1,2,3,4];</script>\n<p>(");
+	g_string_append(g, dec->str);
+	g_string_append(g, ")</p>");
+	scan_str(g->str, &s);
+	ck_assert(smuggle_delivers(&s));
+	ck_assert_uint_eq(s.n_payloads, 0);
+	html = g_strdup_printf("<script>var table = [%s];</script>", dec->str);
+	scan_str(html, &s);
+	ck_assert_uint_eq(s.n_payloads, 0);
+	g_free(html);
+	g_string_free(g, TRUE);
+	g_string_free(dec, TRUE);
+	g_string_free(hex, TRUE);
+}
+END_TEST
+
 START_TEST(test_smuggle_ms_save_name)
 {
 	char *html = g_strdup_printf(
@@ -282,10 +361,12 @@ START_TEST(test_smuggle_scanned)
 	g_free(msg);
 	g_free(html);
 
-	/* A payload built from numbers: the mechanism, not decoded. */
+	/* A payload computed by script (too short a list to be a file):
+	 * the mechanism, not decoded. */
 	msg = message_with("n.html",
 	                   "<script>var b = new Blob([new Uint8Array([80,75,3,"
-	                   "4])]);navigator.msSaveOrOpenBlob(b, 'a.zip');"
+	                   "4].map(x => x ^ k))]);"
+	                   "navigator.msSaveOrOpenBlob(b, 'a.zip');"
 	                   "</script>");
 	r = tu_scan(NULL, msg, NULL);
 	f = tu_finding(r, "ACTIVE_HTML_SMUGGLING");
@@ -370,6 +451,7 @@ main(void)
 	tcase_add_test(tc, test_smuggle_blob_split_literals);
 	tcase_add_test(tc, test_smuggle_ms_save_name);
 	tcase_add_test(tc, test_smuggle_data_uri_download);
+	tcase_add_test(tc, test_smuggle_number_lists);
 	tcase_add_test(tc, test_smuggle_not_smuggling);
 	tcase_add_test(tc, test_smuggle_keeps_longest);
 	tcase_add_test(tc, test_smuggle_decode_limit);
