@@ -20,7 +20,7 @@
 # (the padded .doc is sparse).  HOSTILE_CASES="name ..." runs only those;
 # HOSTILE_JOBS (default 2) is how many scans run at once.
 #
-# Run by make check and make check-unit with $top_srcdir and $top_builddir
+# Run by make check and make check-sanitizer with $top_srcdir and $top_builddir
 # exported; by hand from the build directory: sh $srcdir/tests/hostile.sh
 # Exit: 0 pass, 1 fail, 77 skip (no python3).
 

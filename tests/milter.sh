@@ -17,7 +17,8 @@
 #   is accepted with X-Emguard-Action: released, a forged token, a token
 #   copied onto another message and one that cannot be checked (DataStore
 #   down) are removed and the message held; every entry the milter logged
-#   is in the index, also after `emguard quarantine` ran beside it.
+#   is in the index, also after `emguard quarantine` ran beside it; SIGTERM
+#   stops it with status 0 and no sanitizer report (make check-sanitizer).
 # Needs: $top_builddir and $top_srcdir (exported by make check; the
 # helpers are in tests/test-lib.sh), miltertest, python3 (reads `emguard
 # quarantine show --json`).
@@ -360,5 +361,9 @@ kill "$TL_PID"
 wait "$TL_PID"
 expect "SIGTERM stops it with status 0" test $? -eq 0
 TL_PID=
+# in the sanitizer tree (make check-sanitizer) a report, even one UBSan
+# recovered from, lands in the log
+expect "no sanitizer report in the log" \
+	sh -c '! grep -q -e "runtime error" -e "Sanitizer" "$1"' sh "$LOG"
 
 tl_finish

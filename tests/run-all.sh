@@ -6,7 +6,8 @@
 #      tests/valgrind.sh there over every EMG_VALGRIND_SAMPLE-th input
 #      (default 12: about 1.5 minutes; skipped without valgrind);
 #   2. builds build-asan/ with -fsanitize=address,undefined and runs the unit
-#      tests and the fuzz corpus replay there;
+#      tests, the fuzz corpus replay, the hostile inputs, and emguard-milter
+#      and emguard-web under their script tests there (make check-sanitizer);
 #   3. runs `make distcheck` with the fast tests (skip with
 #      EMG_SKIP_DISTCHECK=1);
 #   4. runs each libFuzzer target for EMG_FUZZ_SECONDS (default 10; 11 targets, under 2 minutes) when clang
@@ -79,7 +80,7 @@ san="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=
 if (cd build-asan && { [ -f Makefile ] || ../configure -q CFLAGS="-O1 -g $san" LDFLAGS="$san"; } && make -j"$jobs" >/dev/null); then
 	(cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 		LSAN_OPTIONS="suppressions=$lsan_supp" \
-		make -j"$jobs" check-unit >/dev/null 2>&1)
+		make -j"$jobs" check-sanitizer >/dev/null 2>&1)
 	before_p=$passed; before_f=$failed
 	tally build-asan
 	log "sanitizer tree: $((passed - before_p)) passed, $((failed - before_f)) failed"
