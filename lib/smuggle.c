@@ -577,45 +577,55 @@ smuggle_decode_numbers(const uint8_t *p, size_t n, size_t count, size_t max,
 
 emg_status_t
 smuggle_decode(const uint8_t *html, size_t len, const smuggle_payload_t *p,
-               size_t max, uint8_t **out, size_t *outlen)
+               bool reversed, size_t max, uint8_t **out, size_t *outlen)
 {
 	*out = NULL;
 	*outlen = 0;
 	if (p->off > len || p->len > len - p->off || p->chars > p->len)
 		return EMG_EINVAL;
 	if (p->numbers)
-		return smuggle_decode_numbers(html + p->off, p->len, p->chars,
-		                              max, out, outlen);
+		return reversed ? EMG_EPARSE
+		                : smuggle_decode_numbers(html + p->off, p->len,
+		                                         p->chars, max, out,
+		                                         outlen);
 	if (p->chars / 4 * 3 > max)
 		return EMG_ELIMIT;
-	/* GLib's bound for one call, which holds for the sum of calls too:
-	 * only the CHARS base64 characters produce output. */
-	size_t cap = p->chars / 4 * 3 + 3;
-	uint8_t *buf = malloc(cap);
+	/* The base64 text alone, forwards or backwards: a data: URI's
+	 * characters without the white space, or the literals' contents
+	 * without the quotes and the + or , between them (the scan took only
+	 * literals that hold nothing but base64).  It goes to GLib through a
+	 * small stage, so a 20 MB payload is not copied first. */
+	uint8_t *buf = malloc(p->chars / 4 * 3 + 3); /* GLib's bound */
 	if (buf == NULL)
 		return EMG_ENOMEM;
-	const gchar *q = (const gchar *)html + p->off;
+	const uint8_t *q = html + p->off;
+	gchar stage[4096];
+	size_t k = 0, n = 0, t = 0;
 	gint state = 0;
 	guint save = 0;
-	size_t n = 0;
-
-	if (p->data_uri) {
-		n = g_base64_decode_step(q, p->len, buf, &state, &save);
-	} else { /* the contents of the literals, not the + between them */
-		char quote = 0;
-		size_t start = 0;
-		for (size_t i = 0; i < p->len; i++) {
-			if (quote == 0 && smuggle_quote((uint8_t)q[i])) {
-				quote = q[i];
-				start = i + 1;
-			} else if (quote != 0 && q[i] == quote) {
-				n += g_base64_decode_step(q + start, i - start,
-				                          buf + n, &state,
-				                          &save);
-				quote = 0;
-			}
+	uint8_t quote = 0;
+	for (size_t step = 0; step < p->len && t < p->chars; step++) {
+		uint8_t c = q[reversed ? p->len - 1 - step : step];
+		if (p->data_uri) {
+			if (smuggle_space(c))
+				continue;
+		} else if (quote == 0) {
+			if (smuggle_quote(c))
+				quote = c;
+			continue;
+		} else if (c == quote) { /* quotes pair the same both ways */
+			quote = 0;
+			continue;
+		}
+		stage[k++] = (gchar)c;
+		t++;
+		if (k == sizeof(stage)) {
+			n += g_base64_decode_step(stage, k, buf + n, &state,
+			                          &save);
+			k = 0;
 		}
 	}
+	n += g_base64_decode_step(stage, k, buf + n, &state, &save);
 	if (n > max)
 		n = max;
 	if (n == 0) {

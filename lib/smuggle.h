@@ -12,9 +12,10 @@
  * Recognised: base64 in script string literals, also split into pieces
  * joined with + or listed in an array; base64 data: URIs anywhere; lists
  * of byte values in a script (new Uint8Array([80,75,3,4,...]),
- * String.fromCharCode(0x50,0x4b,...)), decimal or hex.  Not recognised
- * (written in the finding as "payload not decoded"): reversed or XOR-ed
- * strings, bytes computed by script.
+ * String.fromCharCode(0x50,0x4b,...)), decimal or hex; base64 read
+ * backwards (the walker tries that when the payload read forwards is no
+ * known type).  Not recognised (written in the finding as "payload not
+ * decoded"): XOR-ed strings, bytes computed by script.
  */
 #ifndef EMG_SMUGGLE_H
 #define EMG_SMUGGLE_H
@@ -65,10 +66,12 @@ void smuggle_scan(const uint8_t *html, size_t len, smuggle_t *out);
 bool smuggle_delivers(const smuggle_t *s);
 
 /* Decode payload P of HTML into a new buffer (*OUT, free()), at most MAX
- * bytes.  EMG_ELIMIT when it would be larger, EMG_EPARSE when it decodes
- * to nothing, EMG_ENOMEM. */
+ * bytes; REVERSED: the base64 text read backwards first, as the kits that
+ * hide their file as a reversed string (atob(s.split('').reverse()
+ * .join(''))) do.  EMG_ELIMIT when it would be larger, EMG_EPARSE when it
+ * decodes to nothing (a number list is never reversed), EMG_ENOMEM. */
 emg_status_t smuggle_decode(const uint8_t *html, size_t len,
-                            const smuggle_payload_t *p, size_t max,
-                            uint8_t **out, size_t *outlen);
+                            const smuggle_payload_t *p, bool reversed,
+                            size_t max, uint8_t **out, size_t *outlen);
 
 #endif

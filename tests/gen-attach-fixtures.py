@@ -866,6 +866,23 @@ def html_smuggling_numbers(n=39):
                 [attachment(html, "text/html", "請求書.html")])
 
 
+@fixture(must=[SMUGGLING, SCRIPT], action="quarantine")
+def html_smuggling_reversed(n=40):
+    """Base64 written backwards and turned round by the script before
+    atob, as in Qakbot's 2023 pages: read forwards it is noise; the walker
+    reads it backwards, finds a ZIP and the script inside."""
+    b64 = base64.b64encode(zip_stored([INVOICE_JS])).decode("ascii")[::-1]
+    script = ("var s = '%s';\r\n"
+              "var d = window.atob(s.split('').reverse().join(''));\r\n"
+              "var u = new Uint8Array(d.length);\r\n"
+              "for (var i = 0; i < d.length; i++) u[i] = d.charCodeAt(i);\r\n"
+              "window.navigator.msSaveOrOpenBlob(new Blob([u]), "
+              "'請求書.zip');\r\n" % b64)
+    html = smuggling_page("請求書", script)
+    return lure(n, "請求書", BODY_HEAD + BODY_TAIL,
+                [attachment(html, "text/html", "請求書.html")])
+
+
 @fixture(must_not=[ACTIVE, ANY_ATTACH], action="accept")
 def html_saved_page_images(n=38):
     """Not smuggling: a saved web page from a partner with its logo and a

@@ -57,7 +57,8 @@ assert_decodes(const char *html, const smuggle_t *s, size_t i, const char *want,
 
 	ck_assert_uint_lt(i, s->n_payloads);
 	ck_assert_int_eq(smuggle_decode((const uint8_t *)html, strlen(html),
-	                                &s->payload[i], 1 << 20, &out, &n),
+	                                &s->payload[i], false, 1 << 20, &out,
+	                                &n),
 	                 EMG_OK);
 	ck_assert_uint_eq(n, wantlen);
 	ck_assert_mem_eq(out, want, wantlen);
@@ -141,8 +142,8 @@ START_TEST(test_smuggle_number_lists)
 	uint8_t *out = NULL;
 	size_t n = 0;
 	ck_assert_int_eq(smuggle_decode((const uint8_t *)html, strlen(html),
-	                                &s.payload[0], sizeof(zip) - 1, &out,
-	                                &n),
+	                                &s.payload[0], false, sizeof(zip) - 1,
+	                                &out, &n),
 	                 EMG_ELIMIT);
 	ck_assert_ptr_null(out);
 	g_free(html);
@@ -296,7 +297,7 @@ START_TEST(test_smuggle_decode_limit)
 	ck_assert_str_eq(s.name, "a.zip"); /* a bare attribute value */
 	ck_assert_uint_eq(s.n_payloads, 1);
 	ck_assert_int_eq(smuggle_decode((const uint8_t *)html, strlen(html),
-	                                &s.payload[0], 100, &out, &n),
+	                                &s.payload[0], false, 100, &out, &n),
 	                 EMG_ELIMIT);
 	ck_assert_ptr_null(out);
 	ck_assert_uint_eq(n, 0);
@@ -304,7 +305,7 @@ START_TEST(test_smuggle_decode_limit)
 	smuggle_payload_t bad = s.payload[0];
 	bad.off = strlen(html);
 	ck_assert_int_eq(smuggle_decode((const uint8_t *)html, strlen(html),
-	                                &bad, 1 << 20, &out, &n),
+	                                &bad, false, 1 << 20, &out, &n),
 	                 EMG_EINVAL);
 	g_free(html);
 }
@@ -375,6 +376,71 @@ START_TEST(test_smuggle_scanned)
 	              f->detail);
 	emg_report_free(r);
 	g_free(msg);
+}
+END_TEST
+
+START_TEST(test_smuggle_reversed)
+{
+	/* The smuggled phishing page as a reversed base64 string: read
+	 * forwards it is noise, so the walker reads it backwards and finds
+	 * the form inside; the scanner's own decode gives both readings. */
+	char *rev = g_strreverse(g_strdup(b64_form));
+	char *html = g_strdup_printf(
+	    "<script>var d = '%s';\n"
+	    "var b = new Blob([atob(d.split('').reverse().join(''))]);\n"
+	    "navigator.msSaveOrOpenBlob(b, 'login.html');</script>",
+	    rev);
+	smuggle_t s;
+	uint8_t *out = NULL;
+	size_t n = 0;
+
+	scan_str(html, &s);
+	ck_assert_uint_eq(s.n_payloads, 1);
+	ck_assert_int_eq(smuggle_decode((const uint8_t *)html, strlen(html),
+	                                &s.payload[0], true, 1 << 20, &out,
+	                                &n),
+	                 EMG_OK);
+	ck_assert(n > 20 && memcmp(out, "<html><body><form", 17) == 0);
+	free(out);
+	ck_assert_int_eq(smuggle_decode((const uint8_t *)html, strlen(html),
+	                                &s.payload[0], false, 1 << 20, &out,
+	                                &n),
+	                 EMG_OK);
+	ck_assert(memcmp(out, "<html>", 6) != 0);
+	free(out);
+
+	char *msg = message_with("doc.html", html);
+	emg_report_t *r = tu_scan(NULL, msg, NULL);
+	const emg_finding_t *f = tu_finding(r, "ACTIVE_HTML_CREDENTIAL_FORM");
+	ck_assert_msg(f != NULL, "%s", tu_symbols(r));
+	ck_assert_msg(strstr(f->detail, "doc.html/login.html") != NULL, "%s",
+	              f->detail);
+	const emg_attachment_t *page = r->msg->attachments[0];
+	ck_assert_uint_eq(page->n_children, 1);
+	ck_assert_str_eq(page->children[0]->real_type, "text/html");
+	emg_report_free(r);
+	g_free(msg);
+	g_free(html);
+
+	/* A payload that is noise both ways stays as it was read forwards. */
+	GString *noise = g_string_new(NULL);
+	for (int i = 0; i < 16; i++)
+		g_string_append(noise, "AAECAwQF"); /* 0 1 2 3 4 5; 15 12 0 ... */
+	html = g_strdup_printf("<script>var d = '%s'; var b = new Blob([d]);"
+	                       "URL.createObjectURL(b);</script>",
+	                       noise->str);
+	msg = message_with("x.html", html);
+	r = tu_scan(NULL, msg, NULL);
+	page = r->msg->attachments[0];
+	ck_assert_uint_eq(page->n_children, 1);
+	ck_assert_str_eq(page->children[0]->real_type,
+	                 "application/octet-stream");
+	ck_assert_uint_eq(page->children[0]->data[1], 1); /* forwards */
+	emg_report_free(r);
+	g_free(msg);
+	g_free(html);
+	g_string_free(noise, TRUE);
+	g_free(rev);
 }
 END_TEST
 
@@ -452,6 +518,7 @@ main(void)
 	tcase_add_test(tc, test_smuggle_ms_save_name);
 	tcase_add_test(tc, test_smuggle_data_uri_download);
 	tcase_add_test(tc, test_smuggle_number_lists);
+	tcase_add_test(tc, test_smuggle_reversed);
 	tcase_add_test(tc, test_smuggle_not_smuggling);
 	tcase_add_test(tc, test_smuggle_keeps_longest);
 	tcase_add_test(tc, test_smuggle_decode_limit);
