@@ -509,6 +509,9 @@ verdict "release with a body that is no form -> 403"
 req $A --data "csrf=$TOKEN%00&to=" "$URL/m/$EVIL/release"
 [ "$STATUS" = 403 ]
 verdict "release with a NUL byte in csrf -> 403"
+req $A --data "csrf=$TOKEN&to=boss%40example.test%00x" "$URL/m/$EVIL/release"
+[ "$STATUS" = 400 ] && [ ! -e "$TMP/out/stdin" ]
+verdict "release to an address with a NUL byte -> 400, not to the original recipients"
 req $A --data "f1=&f2=&f3=&f4=&f5=&f6=&f7=&f8=&f9=&f10=&f11=&f12=&f13=&f14=&f15=&f16=&csrf=$TOKEN&to=" \
 	"$URL/m/$EVIL/release"
 [ "$STATUS" = 403 ] && [ "$(status_of "$EVIL")" = held ] &&

@@ -135,6 +135,16 @@ web_form_free(web_req_t *r)
 }
 
 bool
+web_form_present(const web_req_t *r, const char *name)
+{
+	const web_form_t *f = r->form;
+	for (size_t i = 0; f != NULL && i < f->n; i++)
+		if (strcmp(f->text + f->field[i].key, name) == 0)
+			return true;
+	return false;
+}
+
+bool
 web_form(const web_req_t *r, const char *name, char *out, size_t outlen)
 {
 	const web_form_t *f = r->form;

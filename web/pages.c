@@ -786,7 +786,10 @@ page_release(web_req_t *r, const char *id)
 	/* as large as a body: a long address is refused, not dropped */
 	char to[WEB_BODY_MAX + 1] = "";
 	char actor[WEB_USER_MAX + 8], msg[RELEASE_MSG_MAX] = "", location[64];
-	web_form(r, "to", to, sizeof(to));
+	/* a "to" that cannot be read (a NUL byte) is refused below, never
+	 * taken for an empty one, which means the original recipients */
+	bool to_bad = !web_form(r, "to", to, sizeof(to)) &&
+	              web_form_present(r, "to");
 	size_t start = strspn(to, " \t"), end = strlen(to);
 	while (end > start && (to[end - 1] == ' ' || to[end - 1] == '\t'))
 		to[--end] = '\0';
@@ -795,7 +798,7 @@ page_release(web_req_t *r, const char *id)
 		emg_qentry_free(e);
 		return page_error(r, 409, M_CANNOT_CHANGE);
 	}
-	if (*rcpt != '\0' && !pages_address_ok(rcpt)) {
+	if (to_bad || (*rcpt != '\0' && !pages_address_ok(rcpt))) {
 		ret = pages_confirm_form(r, e, true, M_BAD_RCPT, 400);
 		emg_qentry_free(e);
 		return ret;

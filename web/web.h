@@ -239,6 +239,8 @@ void web_form_free(web_req_t *r);
 /* The POST form field NAME, decoded, into OUT; false when absent, holding
  * a NUL byte or longer than OUTLEN - 1. */
 bool web_form(const web_req_t *r, const char *name, char *out, size_t outlen);
+/* The form has a field NAME, whatever its value. */
+bool web_form_present(const web_req_t *r, const char *name);
 /* The POST carries the session's CSRF token. */
 bool web_csrf_ok(const web_req_t *r);
 /* The token of a login form into OUT: an HMAC of the nonce in the
