@@ -10,7 +10,7 @@
 #      and emguard-web under their script tests there (make check-sanitizer);
 #   3. runs `make distcheck` with the fast tests (skip with
 #      EMG_SKIP_DISTCHECK=1);
-#   4. runs each libFuzzer target for EMG_FUZZ_SECONDS (default 10; 11 targets, under 2 minutes) when clang
+#   4. runs each libFuzzer target for EMG_FUZZ_SECONDS (default 10; 12 targets, about 2 minutes) when clang
 #      can build them.
 # The last line is "N passed, N failed": N counts Check test cases and
 # script tests.  Exit status 0 only when nothing failed.
