@@ -604,6 +604,19 @@ attach_type_row(const char *ext)
 	return -1;
 }
 
+int
+attach_name_fits(const char *name, const char *real_type)
+{
+	attach_name_t nm;
+
+	attach_name_parse(name, &nm);
+	long row = attach_type_row(nm.ext);
+	if (row < 0)
+		return -1;
+	return real_type != NULL &&
+	       attach_type_in(attach_types[row].accept, real_type);
+}
+
 /* attach.type_mismatch: the extension, or else the declared Content-Type,
  * promises a type the content is not.  Silent when the real type says
  * nothing or the extension or declaration is not one we know. */

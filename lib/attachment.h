@@ -33,6 +33,11 @@ bool attachment_office_encrypted(const emg_attachment_t *node);
  * its real or declared type, or its name. */
 bool attachment_is_html(const emg_attachment_t *node);
 
+/* Whether a file named NAME may hold content of REAL_TYPE by the rules of
+ * ATTACH_TYPE_MISMATCH (attach.c): 1 it may, 0 it may not (or REAL_TYPE
+ * is NULL), -1 those rules do not know the name's extension. */
+int attach_name_fits(const char *name, const char *real_type);
+
 /* Depth-first, pre-order iteration over every node of a message. */
 typedef struct attachment_iter {
 	const emg_message_t *msg;

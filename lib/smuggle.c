@@ -6,7 +6,8 @@
  * shapes looked for are those of the smuggling kits seen in Qakbot,
  * IcedID and Emotet campaigns since 2022 (a base64 literal, atob, a Blob,
  * createObjectURL or msSaveOrOpenBlob, an <a download> clicked by script),
- * and the byte lists some kits use instead of base64.  Script string
+ * the byte lists some kits use instead of base64, and the keys of the
+ * kits that XOR their file with one written in the script.  Script string
  * literals and lists are read inside <script> elements only; a quote
  * that is not closed on its line (an apostrophe in a comment) is not a
  * literal.  Every search is bounded (SMUGGLE_*_MAX) and every scan is
@@ -327,6 +328,20 @@ smuggle_chain_close(smuggle_chain_t *c, smuggle_t *s)
 	c->open = false;
 }
 
+/* The closing quote of the string literal that opens at P[I] (a quote),
+ * escapes skipped; B when it is not closed before B or, but for a template
+ * literal, before the end of its line. */
+static size_t
+smuggle_literal_end(const uint8_t *p, size_t b, size_t i)
+{
+	uint8_t q = p[i];
+	size_t j = i + 1;
+
+	while (j < b && p[j] != q && (q == '`' || p[j] != '\n'))
+		j += p[j] == '\\' && j + 1 < b ? 2 : 1;
+	return j < b && p[j] == q ? j : b;
+}
+
 /* The string literals of the script in P[A..B): base64 literals joined by
  * +, commas and white space make one payload. */
 static void
@@ -342,23 +357,15 @@ smuggle_literals(const uint8_t *p, size_t a, size_t b, smuggle_t *s)
 				smuggle_chain_close(&ch, s);
 			continue;
 		}
-		size_t j = i + 1, nb = 0;
-		bool pure = true;
-		while (j < b && p[j] != q && (q == '`' || p[j] != '\n')) {
-			if (p[j] == '\\') {
-				pure = false;
-				if (j + 1 < b)
-					j++;
-			} else if (smuggle_b64(p[j])) {
-				nb++;
-			} else {
-				pure = false;
-			}
-			j++;
-		}
-		if (j >= b || p[j] != q) { /* not closed: not a literal */
+		size_t j = smuggle_literal_end(p, b, i), nb = 0;
+		if (j == b) { /* not closed: not a literal */
 			smuggle_chain_close(&ch, s);
 			continue;
+		}
+		bool pure = true;
+		for (size_t k = i + 1; k < j && pure; k++) {
+			pure = smuggle_b64(p[k]);
+			nb += pure;
 		}
 		if (pure && nb > 0) {
 			if (!ch.open) {
@@ -435,6 +442,70 @@ smuggle_numbers(const uint8_t *p, size_t a, size_t b, smuggle_t *s)
 	}
 }
 
+/* ---- XOR keys --------------------------------------------------------- */
+
+static void
+smuggle_key_add(smuggle_t *s, const uint8_t *k, size_t len)
+{
+	if (len == 0 || len > SMUGGLE_KEY_MAX || s->n_keys == SMUGGLE_KEYS_MAX)
+		return;
+	for (size_t i = 0; i < s->n_keys; i++)
+		if (s->key[i].len == len &&
+		    memcmp(s->key[i].bytes, k, len) == 0)
+			return;
+	memcpy(s->key[s->n_keys].bytes, k, len);
+	s->key[s->n_keys++].len = len;
+}
+
+/* True when P[I..J] lies in a payload kept: a piece of a base64 literal
+ * split with + is no key. */
+static bool
+smuggle_in_payload(const smuggle_t *s, size_t i, size_t j)
+{
+	for (size_t k = 0; k < s->n_payloads; k++)
+		if (i >= s->payload[k].off &&
+		    j < s->payload[k].off + s->payload[k].len)
+			return true;
+	return false;
+}
+
+/* The candidate keys of the script in P[A..B), when it XORs at all: the
+ * byte value after each ^ or ^= (b ^ 0x5a, b ^= 90), then every string
+ * literal of 1 to SMUGGLE_KEY_MAX printable characters without escapes
+ * (the kits read their key with charCodeAt).  Which literal is the key
+ * would take running the script; the others cost the walker one try
+ * each, and there are at most SMUGGLE_KEYS_MAX. */
+static void
+smuggle_xor_keys(const uint8_t *p, size_t a, size_t b, smuggle_t *s)
+{
+	uint8_t v;
+
+	if (memchr(p + a, '^', b - a) == NULL)
+		return;
+	for (size_t i = a; i < b && s->n_keys < SMUGGLE_KEYS_MAX; i++) {
+		if (p[i] != '^')
+			continue;
+		size_t j = i + 1 < b && p[i + 1] == '=' ? i + 2 : i + 1;
+		j = smuggle_skip_space(p, b, j);
+		if (smuggle_number(p, b, &j, &v) && v != 0)
+			smuggle_key_add(s, &v, 1);
+	}
+	for (size_t i = a; i < b && s->n_keys < SMUGGLE_KEYS_MAX; i++) {
+		if (!smuggle_quote(p[i]))
+			continue;
+		size_t j = smuggle_literal_end(p, b, i);
+		if (j == b)
+			continue; /* not closed: not a literal */
+		bool key = j - i - 1 <= SMUGGLE_KEY_MAX &&
+		           !smuggle_in_payload(s, i, j);
+		for (size_t k = i + 1; k < j && key; k++)
+			key = p[k] >= 0x20 && p[k] < 0x7f && p[k] != '\\';
+		if (key)
+			smuggle_key_add(s, p + i + 1, j - i - 1);
+		i = j;
+	}
+}
+
 static void
 smuggle_scripts(const uint8_t *p, size_t n, smuggle_t *s)
 {
@@ -453,6 +524,7 @@ smuggle_scripts(const uint8_t *p, size_t n, smuggle_t *s)
 			end = n;
 		smuggle_literals(p, body, end, s);
 		smuggle_numbers(p, body, end, s);
+		smuggle_xor_keys(p, body, end, s);
 		at = end;
 	}
 }
@@ -549,6 +621,18 @@ smuggle_delivers(const smuggle_t *s)
 		data = data || s->payload[i].data_uri;
 	return s->ms_save || (s->blob && s->object_url) ||
 	       (s->download && (s->object_url || data));
+}
+
+void
+smuggle_xor(uint8_t *data, size_t len, const smuggle_key_t *key)
+{
+	if (key->len == 0)
+		return;
+	for (size_t i = 0, k = 0; i < len; i++) {
+		data[i] ^= key->bytes[k];
+		if (++k == key->len)
+			k = 0;
+	}
 }
 
 /* The COUNT byte values listed in P[0..N) into a new buffer. */

@@ -14,8 +14,10 @@
  * of byte values in a script (new Uint8Array([80,75,3,4,...]),
  * String.fromCharCode(0x50,0x4b,...)), decimal or hex; base64 read
  * backwards (the walker tries that when the payload read forwards is no
- * known type).  Not recognised (written in the finding as "payload not
- * decoded"): XOR-ed strings, bytes computed by script.
+ * known type); a payload XOR-ed with a key the script holds (the walker
+ * tries the script's candidate keys when neither reading is a known
+ * type).  Not recognised (written in the finding as "payload not
+ * decoded"): keys computed by script, bytes computed by script.
  */
 #ifndef EMG_SMUGGLE_H
 #define EMG_SMUGGLE_H
@@ -33,6 +35,9 @@
  * file worth decoding. */
 #define SMUGGLE_MIN_CHARS 64
 #define SMUGGLE_MIN_NUMBERS 48
+/* Candidate XOR keys kept per page, and bytes of one key. */
+#define SMUGGLE_KEYS_MAX 32
+#define SMUGGLE_KEY_MAX 64
 
 /* One encoded payload: OFF and LEN delimit its text in the page (for a
  * script, the literals with the quotes and separators between them). */
@@ -44,6 +49,13 @@ typedef struct smuggle_payload {
 	char type[64]; /* a data: URI's media type, or "" */
 } smuggle_payload_t;
 
+/* A key a script may XOR its payload with, byte I of the payload with
+ * byte I % LEN of the key (d.charCodeAt(i) ^ k.charCodeAt(i % k.length)). */
+typedef struct smuggle_key {
+	uint8_t bytes[SMUGGLE_KEY_MAX];
+	size_t len;
+} smuggle_key_t;
+
 typedef struct smuggle {
 	bool blob;       /* new Blob( / new File( */
 	bool object_url; /* URL.createObjectURL */
@@ -52,6 +64,10 @@ typedef struct smuggle {
 	char name[SMUGGLE_NAME_MAX]; /* the file name offered, or "" */
 	smuggle_payload_t payload[SMUGGLE_PAYLOADS_MAX]; /* longest first */
 	size_t n_payloads;
+	/* In a script that XORs (holds a ^): the byte values after ^ and
+	 * ^=, then its short printable string literals, in page order. */
+	smuggle_key_t key[SMUGGLE_KEYS_MAX];
+	size_t n_keys;
 } smuggle_t;
 
 /* Look at LEN bytes of HTML (or SVG).  Script literals and number lists
@@ -64,6 +80,10 @@ void smuggle_scan(const uint8_t *html, size_t len, smuggle_t *out);
  * handed to createObjectURL or msSaveOrOpenBlob, or a data: payload behind
  * a download link. */
 bool smuggle_delivers(const smuggle_t *s);
+
+/* XOR the LEN bytes of DATA, the payload from its first byte on, with
+ * KEY in place. */
+void smuggle_xor(uint8_t *data, size_t len, const smuggle_key_t *key);
 
 /* Decode payload P of HTML into a new buffer (*OUT, free()), at most MAX
  * bytes; REVERSED: the base64 text read backwards first, as the kits that

@@ -883,6 +883,28 @@ def html_smuggling_reversed(n=40):
                 [attachment(html, "text/html", "請求書.html")])
 
 
+@fixture(must=[SMUGGLING, SCRIPT], action="quarantine")
+def html_smuggling_xor(n=41):
+    """The kits that XOR their file with a key written in the script and
+    read with charCodeAt: the base64 decodes to noise; the walker tries
+    the script's literals as keys and finds the ZIP and the script inside."""
+    key = b"Tk9!x"
+    data = bytes(b ^ key[i % len(key)]
+                 for i, b in enumerate(zip_stored([INVOICE_JS])))
+    script = ("var k = '%s', s = '%s';\r\n"
+              "var d = window.atob(s), u = new Uint8Array(d.length);\r\n"
+              "for (var i = 0; i < d.length; i++)\r\n"
+              "  u[i] = d.charCodeAt(i) ^ k.charCodeAt(i %% k.length);\r\n"
+              "var a = document.createElement('a');\r\n"
+              "a.href = URL.createObjectURL(new Blob([u]));\r\n"
+              "a.download = '請求書.zip'; a.click();\r\n"
+              % (key.decode("ascii"),
+                 base64.b64encode(data).decode("ascii")))
+    html = smuggling_page("請求書", script)
+    return lure(n, "請求書", BODY_HEAD + BODY_TAIL,
+                [attachment(html, "text/html", "請求書.html")])
+
+
 @fixture(must_not=[ACTIVE, ANY_ATTACH], action="accept")
 def html_saved_page_images(n=38):
     """Not smuggling: a saved web page from a partner with its logo and a

@@ -1,9 +1,10 @@
 /*
  * test_smuggle.c - HTML smuggling (smuggle.c, walk_html.c): the scanner's
- * view of a page (mechanism, payloads, offered name), decoding with its
- * limit, and the whole path through a scanned message: the smuggled file
- * is a child of the page and the analyzers see into it.  The pages use
- * the shapes of real kits; the payloads are inert text and HTML.
+ * view of a page (mechanism, payloads, offered name, XOR keys), decoding
+ * with its limit, and the whole path through a scanned message: the
+ * smuggled file is a child of the page and the analyzers see into it.
+ * The pages use the shapes of real kits; the payloads are inert text and
+ * HTML.
  */
 #include <glib.h>
 #include <stdio.h>
@@ -444,6 +445,144 @@ START_TEST(test_smuggle_reversed)
 }
 END_TEST
 
+/* True when S holds the candidate key K (LEN bytes). */
+static bool
+has_key(const smuggle_t *s, const char *k, size_t len)
+{
+	for (size_t i = 0; i < s->n_keys; i++)
+		if (s->key[i].len == len && memcmp(s->key[i].bytes, k, len) == 0)
+			return true;
+	return false;
+}
+
+/* Scan MSG and assert that its one attachment smuggles the phishing page
+ * of setup() as NAME, decoded into text/html where the form is found. */
+static void
+assert_smuggles_form(const char *html, const char *name)
+{
+	char *msg = message_with("doc.html", html);
+	emg_report_t *r = tu_scan(NULL, msg, NULL);
+	char want[128];
+
+	ck_assert_ptr_nonnull(r);
+	const emg_finding_t *f = tu_finding(r, "ACTIVE_HTML_CREDENTIAL_FORM");
+	ck_assert_msg(f != NULL, "%s", tu_symbols(r));
+	snprintf(want, sizeof(want), "doc.html/%s", name);
+	ck_assert_msg(strstr(f->detail, want) != NULL, "%s", f->detail);
+	const emg_attachment_t *page = r->msg->attachments[0];
+	ck_assert_uint_eq(page->n_children, 1);
+	ck_assert_str_eq(page->children[0]->real_type, "text/html");
+	emg_report_free(r);
+	g_free(msg);
+}
+
+START_TEST(test_smuggle_xor)
+{
+	/* The smuggled phishing page XOR-ed with a key the script holds and
+	 * reads with charCodeAt: as decoded, it is noise; the walker tries
+	 * the page's candidate keys and finds the form inside. */
+	gsize n = 0;
+	guchar *form = g_base64_decode(b64_form, &n);
+	const char *key = "k3y!";
+	for (gsize i = 0; i < n; i++)
+		form[i] ^= (guchar)key[i % 4];
+	gchar *b64 = g_base64_encode(form, n);
+	char *html = g_strdup_printf(
+	    "<script>var k = 'k3y!'; var d = atob('%s');\n"
+	    "var a = document.createElement('a');\n"
+	    "var u = new Uint8Array(d.length);\n"
+	    "for (var i = 0; i < d.length; i++)\n"
+	    "  u[i] = d.charCodeAt(i) ^ k.charCodeAt(i %% k.length);\n"
+	    "navigator.msSaveOrOpenBlob(new Blob([u]), 'login.html');"
+	    "</script>",
+	    b64);
+	smuggle_t s;
+
+	scan_str(html, &s);
+	ck_assert_uint_eq(s.n_payloads, 1);
+	ck_assert(has_key(&s, "k3y!", 4));
+	ck_assert(has_key(&s, "a", 1) && has_key(&s, "login.html", 10));
+	ck_assert_uint_eq(s.n_keys, 3); /* not the payload, once each */
+	assert_smuggles_form(html, "login.html");
+	g_free(html);
+	g_free(b64);
+
+	/* With the key "<nx!", the page XOR-ed starts with 00 06, which
+	 * libmagic calls a TTComp archive: a type it knows, but not one a
+	 * file named login.html holds.  The key's reading fits the name, so
+	 * it wins. */
+	gsize m = 0;
+	guchar *ttcomp = g_base64_decode(b64_form, &m);
+	for (gsize i = 0; i < m; i++)
+		ttcomp[i] ^= (guchar)"<nx!"[i % 4];
+	ck_assert(ttcomp[0] == 0 && ttcomp[1] == 6);
+	b64 = g_base64_encode(ttcomp, m);
+	html = g_strdup_printf(
+	    "<script>var d = atob('%s'), k = '<nx!';\n"
+	    "var u = new Uint8Array(d.length);\n"
+	    "for (var i = 0; i < d.length; i++)\n"
+	    "  u[i] = d.charCodeAt(i) ^ k.charCodeAt(i %% 4);\n"
+	    "navigator.msSaveOrOpenBlob(new Blob([u]), 'login.html');"
+	    "</script>",
+	    b64);
+	assert_smuggles_form(html, "login.html");
+	g_free(html);
+	g_free(b64);
+	g_free(ttcomp);
+
+	/* A list of byte values XOR-ed with a number (u[i] ^= 0x5a). */
+	for (gsize i = 0; i < n; i++)
+		form[i] ^= (guchar)(key[i % 4] ^ 0x5a);
+	GString *list = number_list(form, n, false);
+	html = g_strdup_printf(
+	    "<script>var u = new Uint8Array([%s]);\n"
+	    "for (var i = 0; i < u.length; i++) u[i] ^= 0x5a;\n"
+	    "var b = new Blob([u]); var a = document.createElement('a');\n"
+	    "a.href = URL.createObjectURL(b); a.download = 'p.html';"
+	    "</script>",
+	    list->str);
+	scan_str(html, &s);
+	ck_assert(s.n_keys >= 1 && s.key[0].len == 1 &&
+	          s.key[0].bytes[0] == 0x5a);
+	assert_smuggles_form(html, "p.html");
+	g_free(html);
+	g_string_free(list, TRUE);
+
+	/* No ^ in the script: no keys.  With one, a split payload's pieces
+	 * are no keys, literals with escapes or over SMUGGLE_KEY_MAX bytes
+	 * are none, and no more than SMUGGLE_KEYS_MAX are kept. */
+	html = g_strdup_printf("<script>var k = 'k3y!'; var b = new Blob("
+	                       "[atob('%s')]); URL.createObjectURL(b);</script>",
+	                       b64_text);
+	scan_str(html, &s);
+	ck_assert_uint_eq(s.n_keys, 0);
+	g_free(html);
+	GString *g = g_string_new("<script>var b = new Blob([atob(");
+	for (size_t i = 0; b64_text[i] != '\0'; i += 20)
+		g_string_append_printf(g, "%s'%.20s'", i ? " +\n " : "",
+		                       b64_text + i);
+	g_string_append(g, ")]); URL.createObjectURL(b); x = y ^ z;\n"
+	                   "var e = 'k\\'y'; var t = '");
+	for (int i = 0; i <= SMUGGLE_KEY_MAX; i++)
+		g_string_append_c(g, '.'); /* not base64 */
+	g_string_append(g, "';</script>");
+	scan_str(g->str, &s);
+	ck_assert_uint_eq(s.n_payloads, 1);
+	ck_assert_uint_eq(s.n_keys, 0);
+	g_string_truncate(g, 0);
+	g_string_append(g, "<script>var b = new Blob([x ^ y]);"
+	                   "URL.createObjectURL(b);");
+	for (int i = 0; i < 2 * SMUGGLE_KEYS_MAX; i++)
+		g_string_append_printf(g, "f('%d');", i);
+	g_string_append(g, "</script>");
+	scan_str(g->str, &s);
+	ck_assert_uint_eq(s.n_keys, SMUGGLE_KEYS_MAX);
+	ck_assert(has_key(&s, "0", 1) && !has_key(&s, "63", 2));
+	g_string_free(g, TRUE);
+	g_free(form);
+}
+END_TEST
+
 START_TEST(test_smuggle_depth_limit)
 {
 	/* A page in a page in a page ...: each level is a container level,
@@ -519,6 +658,7 @@ main(void)
 	tcase_add_test(tc, test_smuggle_data_uri_download);
 	tcase_add_test(tc, test_smuggle_number_lists);
 	tcase_add_test(tc, test_smuggle_reversed);
+	tcase_add_test(tc, test_smuggle_xor);
 	tcase_add_test(tc, test_smuggle_not_smuggling);
 	tcase_add_test(tc, test_smuggle_keeps_longest);
 	tcase_add_test(tc, test_smuggle_decode_limit);
