@@ -83,7 +83,11 @@ if [ "$mode" = merge ]; then
 	for t in $targets; do
 		[ -d "$work/corpus-$t" ] || continue
 		before=$(ls "$srcdir/tests/fuzz/corpus/$t" | wc -l)
+		# the known library leaks are suppressed as in a run; a leak
+		# found at the end is written under crashes/, not into the cwd
+		LSAN_OPTIONS="suppressions=$srcdir/tests/lsan.supp" \
 		"$build/tests/fuzz/fuzz_$t" -merge=1 -use_counters=0 -rss_limit_mb=2048 -timeout=10 \
+			-artifact_prefix="$work/crashes/$t/" \
 			"$srcdir/tests/fuzz/corpus/$t" "$work/corpus-$t" >"$work/merge-$t.log" 2>&1 ||
 			{ echo "campaign: merge of $t failed, see $work/merge-$t.log" >&2; continue; }
 		after=$(ls "$srcdir/tests/fuzz/corpus/$t" | wc -l)
